@@ -1,0 +1,157 @@
+"""Domain errors and the RFC 9457 problem+json handlers that render them."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.core.logging import current_request_id
+from backend.core.messages import FIELD_MESSAGES_VI, pick_language, title_for
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """An error of the domain: carries its HTTP status and a stable code."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        persist: bool = False,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or code or self.code)
+        # persist=True: the request's changes so far are committed even though it fails
+        # (a failed sign-in must be counted; a reused refresh token must stay revoked).
+        self.persist = persist
+        self.detail = detail
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Invalid(DomainError):
+    """A well-formed request that breaks a domain rule (422)."""
+
+    status, code = 422, "validation_error"
+
+
+class PreconditionFailed(DomainError):
+    status, code = 412, "precondition_failed"
+
+
+class PreconditionRequired(DomainError):
+    status, code = 428, "precondition_required"
+
+
+class TooManyRequests(DomainError):
+    status, code = 429, "too_many_attempts"
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """Build an application/problem+json answer in the request's language."""
+    lang = pick_language(request.headers.get("accept-language"))
+    body: dict[str, Any] = {
+        "type": f"https://ttq.vn/problems/{code}",
+        "title": title_for(code, lang),
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+        "request_id": current_request_id(),
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        etype = err.get("type", "value_error")
+        message = err.get("msg", "")
+        if lang == "vi":
+            message = FIELD_MESSAGES_VI.get(etype, message)
+        ctx_msg = (err.get("ctx") or {}).get("error")
+        if ctx_msg is not None and etype == "value_error":
+            # Our own validators raise messages that are already bilingual-safe text.
+            message = str(ctx_msg)
+        errors.append({"field": ".".join(loc), "code": etype, "message": message})
+    return errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every failure through one problem+json renderer."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(
+            request,
+            status=exc.status,
+            code=exc.code,
+            detail=exc.detail,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = pick_language(request.headers.get("accept-language"))
+        return problem(
+            request, status=422, code="validation_error", errors=_field_errors(exc, lang)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+        }.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+        return problem(
+            request, status=exc.status_code, code=code, headers=getattr(exc, "headers", None)
+        )

@@ -1,0 +1,58 @@
+"""Programmatic Alembic: upgrade, SQL preview, head check, drift detection."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import types
+from sqlmodel.sql.sqltypes import AutoString
+
+from backend.models.base import UTCDateTime
+
+
+def migrations_dir() -> Path:
+    """The repository's migrations/, or the copy packed into the wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "migrations", here / "_migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise RuntimeError("migrations directory not found")
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic config bound to a database URL, independent of the working directory."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "head", *, sql: bool = False) -> None:
+    """Bring the schema to a revision (or print the SQL that would run)."""
+    command.upgrade(alembic_config(database_url), revision, sql=sql)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    """Walk the schema back to a revision."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def head_revisions(database_url: str) -> set[str]:
+    """The revisions the code expects the database to be at."""
+    return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def render_item(type_: str, obj, autogen_context):
+    """Render our custom column types as plain SQLAlchemy ones in migration files."""
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if isinstance(obj, types.JSON) and "postgresql" in getattr(obj, "_variant_mapping", {}):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
+    return False

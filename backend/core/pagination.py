@@ -1,0 +1,70 @@
+"""Keyset pagination: opaque cursors, capped limits, one envelope for every list."""
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+from backend.core.config import get_settings
+from backend.core.errors import Invalid
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor from the sort key of the last row."""
+    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    """The sort key inside a cursor; a forged or truncated one is a 422."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid(code="invalid_cursor") from None
+    if not isinstance(values, list):
+        raise Invalid(code="invalid_cursor")
+    return values
+
+
+def decode_keys(cursor: str | None, *types: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """Decode a cursor and convert each key (e.g. ``uuid.UUID``); anything off is a 422."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    if len(values) != len(types):
+        raise Invalid(code="invalid_cursor")
+    try:
+        return tuple(convert(v) for convert, v in zip(types, values, strict=True))
+    except (ValueError, TypeError, AttributeError):
+        raise Invalid(code="invalid_cursor") from None
+
+
+class PageParams(BaseModel):
+    cursor: str | None = None
+    limit: int
+
+
+def page_params(
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, description="page size; capped by the server")] = 50,
+) -> PageParams:
+    """Read cursor and limit, clamping the limit to the configured maximum."""
+    return PageParams(cursor=cursor, limit=min(limit, get_settings().page_limit_max))
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

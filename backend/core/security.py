@@ -1,0 +1,89 @@
+"""Passwords, tokens and phone numbers: the primitives behind sign-in."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import phonenumbers
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+_hasher = PasswordHash((Argon2Hasher(),))
+JWT_ALGORITHM = "HS256"
+# Verified against when a phone is unknown, so a wrong phone costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("timing-equaliser-" + secrets.token_hex(8))
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check a password in constant-ish time, also when there is no account."""
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _hasher.verify(password, password_hash)
+    except Exception:
+        return False
+
+
+def normalize_phone(raw: str) -> str | None:
+    """A Vietnamese mobile number in E.164 (``0912…`` and ``+84912…`` are the same), else None."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def new_refresh_token() -> str:
+    """An opaque, unguessable refresh token (only its hash is stored)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a high-entropy token: enough for lookup, useless if the table leaks."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_access_token(
+    *,
+    secret: str,
+    user_id: uuid.UUID,
+    role: str,
+    minutes: int,
+    device_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> str:
+    """A short-lived signed access token."""
+    issued = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "role": role,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(minutes=minutes)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    if device_id:
+        claims["did"] = str(device_id)
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, *, secret: str) -> dict[str, Any] | None:
+    """The claims of a valid access token, or None when it is bad or expired."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims if claims.get("typ") == "access" else None

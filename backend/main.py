@@ -1,0 +1,70 @@
+"""create_app(): settings, database, middleware, error handlers and routers."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from backend.accounts.auth_router import router as auth_router
+from backend.accounts.router import router as users_router
+from backend.audit.router import router as audit_router
+from backend.core.config import Settings, get_settings
+from backend.core.db import make_engine, make_session_factory
+from backend.core.errors import install_error_handlers
+from backend.core.logging import RequestContextMiddleware, configure_logging
+from backend.core.migrate import head_revisions
+from backend.ops.router import router as ops_router
+from backend.orgs.router import admin_units, union_units
+
+API_DESCRIPTION = """
+TTQ — backend cho Tổ tự quản các khu nhà trọ công nhân.
+
+Errors are RFC 9457 `application/problem+json` with a stable `code`; titles are Vietnamese unless
+`Accept-Language` prefers English. Lists use cursor pagination (`cursor`, `limit`, `next_cursor`).
+Updates need `If-Match` with the `ETag` you read; a stale one answers 412.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Route names are the operation ids ("teams-list"), so generated clients read cleanly.
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI application; each call has its own engine (tests build many)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="TTQ API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.expected_heads = head_revisions(settings.database_url)
+
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    for router in (ops_router, auth_router, users_router, admin_units, union_units, audit_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,43 @@
+"""Liveness and readiness probes for orchestrators (outside the mobile contract)."""
+
+import asyncio
+
+from alembic.runtime.migration import MigrationContext
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the head this code expects."""
+    state = request.app.state
+    try:
+        async with asyncio.timeout(3):
+            async with state.engine.connect() as conn:
+                current = await conn.run_sync(
+                    lambda c: set(MigrationContext.configure(c).get_current_heads())
+                )
+    except Exception as exc:  # any failure here means "not ready", with the reason
+        return JSONResponse(
+            {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+        )
+    if current != state.expected_heads:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "migrations": {
+                    "current": sorted(current),
+                    "expected": sorted(state.expected_heads),
+                },
+            },
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "migrations": sorted(current)})

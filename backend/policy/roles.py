@@ -1,0 +1,34 @@
+"""The roles and what each may do, as data."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    system_admin = "system_admin"
+    city_union_officer = "city_union_officer"
+    union_officer = "union_officer"
+    police_liaison = "police_liaison"
+    team_leader = "team_leader"
+    team_member = "team_member"
+
+
+# Which kind of unit a role's scope assignments name.
+SCOPE_UNIT_KIND: dict[Role, str | None] = {
+    Role.system_admin: None,
+    Role.city_union_officer: None,
+    Role.union_officer: "union_unit",
+    Role.police_liaison: "admin_unit",
+    Role.team_leader: None,
+    Role.team_member: None,
+}
+
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.system_admin})
+UNION = frozenset({Role.city_union_officer, Role.union_officer})
+
+# action -> roles allowed to attempt it (the object must also be in the caller's scope).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "user.manage": ADMIN,
+    "hierarchy.write": ADMIN,
+    "audit.read": ADMIN,
+}
