@@ -15,7 +15,13 @@ from backend.core.errors import install_error_handlers
 from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
 from backend.ops.router import router as ops_router
+from backend.imports.router import router as imports_router
 from backend.orgs.router import admin_units, union_units
+from backend.patrols.router import router as patrols_router
+from backend.registry.router import router as registry_router
+from backend.sync.registry_router import router as sync_registry_router
+from backend.sync.upload_router import router as sync_upload_router
+from backend.teams.router import router as teams_router
 
 API_DESCRIPTION = """
 TTQ — backend cho Tổ tự quản các khu nhà trọ công nhân.
@@ -65,6 +71,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware)
 
-    for router in (ops_router, auth_router, users_router, admin_units, union_units, audit_router):
+    for router in (
+        ops_router,
+        auth_router,
+        users_router,
+        admin_units,
+        union_units,
+        registry_router,
+        teams_router,
+        imports_router,
+        sync_registry_router,
+        patrols_router,
+        sync_upload_router,
+        audit_router,
+    ):
         app.include_router(router)
     return app

@@ -2,13 +2,26 @@
 
 from backend.models.audit import AuditEvent
 from backend.models.base import utcnow
+from backend.models.house import BoardingHouse, HouseEmployer, RetiredCheckpoint
 from backend.models.org import AdminUnit, UnionUnit
+from backend.models.site import Enterprise, Site, SiteAdminUnit
+from backend.models.team import RegistryChange, Team, TeamHouse, TeamMember
 from backend.models.user import Device, LoginAttempt, RefreshToken, User, UserScope
 
 __all__ = [
     "AdminUnit",
     "AuditEvent",
+    "BoardingHouse",
     "Device",
+    "Enterprise",
+    "HouseEmployer",
+    "RetiredCheckpoint",
+    "RegistryChange",
+    "Site",
+    "SiteAdminUnit",
+    "Team",
+    "TeamHouse",
+    "TeamMember",
     "LoginAttempt",
     "RefreshToken",
     "UnionUnit",

@@ -23,21 +23,30 @@ class User(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+EXACTLY_ONE_UNIT = (
+    "(CASE WHEN admin_unit_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN union_unit_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN site_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class UserScope(SQLModel, table=True):
-    """One unit a union officer or police liaison is responsible for."""
+    """One unit (or, for police liaisons, one site) a user is responsible for."""
 
     __tablename__ = "user_scope"
     __table_args__ = (
         CheckConstraint(
-            "(admin_unit_id IS NULL) <> (union_unit_id IS NULL)", name="exactly_one_unit"
+            EXACTLY_ONE_UNIT,
+            name="exactly_one_unit",
         ),
-        UniqueConstraint("user_id", "admin_unit_id", "union_unit_id"),
+        UniqueConstraint("user_id", "admin_unit_id", "union_unit_id", "site_id"),
     )
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     admin_unit_id: uuid.UUID | None = Field(default=None, foreign_key="admin_unit.id")
     union_unit_id: uuid.UUID | None = Field(default=None, foreign_key="union_unit.id")
+    site_id: uuid.UUID | None = Field(default=None, foreign_key="site.id")
     created_at: datetime = created_at_field()
 
 

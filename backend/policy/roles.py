@@ -27,8 +27,22 @@ ADMIN = frozenset({Role.system_admin})
 UNION = frozenset({Role.city_union_officer, Role.union_officer})
 
 # action -> roles allowed to attempt it (the object must also be in the caller's scope).
+TEAM_LEAD = frozenset({Role.team_leader})
+REGISTRY_WRITERS = ADMIN | UNION
+
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.manage": ADMIN,
     "hierarchy.write": ADMIN,
     "audit.read": ADMIN,
+    # Registry: onboarding of sites is the city's job; houses and teams are managed by the
+    # unions in whose subtree they are; a team leader keeps their own team's lists.
+    "site.write": ADMIN | {Role.city_union_officer},
+    "enterprise.write": REGISTRY_WRITERS,
+    "house.write": REGISTRY_WRITERS,
+    "house.rotate_checkpoint": REGISTRY_WRITERS | TEAM_LEAD,
+    "team.write": REGISTRY_WRITERS,
+    "team.members.write": REGISTRY_WRITERS | TEAM_LEAD,
+    "team.houses.write": REGISTRY_WRITERS | TEAM_LEAD,
+    "jurisdiction.write": ADMIN,
+    "registry.import": REGISTRY_WRITERS,
 }

@@ -3,10 +3,12 @@
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import AdminUnit, UnionUnit, User, UserScope
+from backend.models import AdminUnit, Team, TeamMember, UnionUnit, User, UserScope
 from backend.policy.roles import Role
 
 
@@ -19,6 +21,7 @@ class Subject:
     union_paths: tuple[str, ...] = ()
     admin_paths: tuple[str, ...] = ()
     team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    site_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 
     @property
     def is_admin(self) -> bool:
@@ -46,23 +49,30 @@ async def load_subject(session: AsyncSession, user: User) -> Subject:
             .where(UserScope.user_id == user.id, AdminUnit.deleted_at.is_(None))
         )
     ).all()
+    site_ids = (
+        await session.scalars(
+            select(UserScope.site_id).where(
+                UserScope.user_id == user.id, UserScope.site_id.is_not(None)
+            )
+        )
+    ).all()
+    team_ids = (
+        await session.scalars(
+            select(TeamMember.team_id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(
+                TeamMember.user_id == user.id,
+                TeamMember.deleted_at.is_(None),
+                Team.deleted_at.is_(None),
+                or_(TeamMember.until.is_(None), TeamMember.until >= date.today()),
+            )
+        )
+    ).all()
     return Subject(
         user_id=user.id,
         role=Role(user.role),
         union_paths=tuple(union_paths),
         admin_paths=tuple(admin_paths),
-        team_ids=await _team_ids(session, user.id),
+        team_ids=frozenset(team_ids),
+        site_ids=frozenset(site_ids),
     )
-
-
-async def _team_ids(session: AsyncSession, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    # Team membership arrives with the registry; until a team table exists there is none.
-    from backend import models
-
-    member = getattr(models, "TeamMember", None)
-    if member is None:
-        return frozenset()
-    rows = await session.scalars(
-        select(member.team_id).where(member.user_id == user_id, member.until.is_(None))
-    )
-    return frozenset(rows.all())

@@ -17,12 +17,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-APPEND_ONLY_PG = """
-CREATE OR REPLACE FUNCTION ttq_refuse_change() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
-FOR EACH ROW EXECUTE FUNCTION ttq_refuse_change();
-"""
+APPEND_ONLY_PG = [
+    "CREATE OR REPLACE FUNCTION ttq_refuse_change() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION ttq_refuse_change()",
+]
 APPEND_ONLY_SQLITE = [
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
@@ -33,11 +33,9 @@ APPEND_ONLY_SQLITE = [
 
 def _append_only() -> None:
     # The audit trail is evidence: the database itself refuses edits and deletions.
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(APPEND_ONLY_PG)
-    else:
-        for statement in APPEND_ONLY_SQLITE:
-            op.execute(statement)
+    pg = op.get_bind().dialect.name == "postgresql"
+    for statement in APPEND_ONLY_PG if pg else APPEND_ONLY_SQLITE:
+        op.execute(statement)
 
 
 def upgrade() -> None:

@@ -1,0 +1,59 @@
+"""Boarding houses (khu nhà trọ), their checkpoint tokens and their tenants' employers."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import UTCDateTime, created_at_field, uuid_pk
+from backend.models.site import SoftDeleteColumns
+
+
+class BoardingHouse(SoftDeleteColumns, table=True):
+    __tablename__ = "boarding_house"
+
+    id: uuid.UUID = uuid_pk()
+    code: str = Field(max_length=64, unique=True)  # external code: re-imports update by it
+    name: str = Field(max_length=255)
+    name_search: str = Field(max_length=255, index=True)
+    address: str = Field(max_length=500)
+    address_search: str = Field(max_length=500)
+    admin_unit_id: uuid.UUID = Field(foreign_key="admin_unit.id", index=True)
+    lat: float
+    lon: float
+    # The containing site, else the nearest within the configured distance; recomputed on write.
+    site_id: uuid.UUID | None = Field(default=None, foreign_key="site.id", index=True)
+    site_distance_m: float | None = None
+    landlord_name: str | None = Field(default=None, max_length=255)
+    landlord_phone: str | None = Field(default=None, max_length=16)
+    rooms: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0)
+    tenant_count: int | None = Field(default=None, ge=0)
+    status: str = Field(default="active", max_length=16)  # active | closed
+    notes: str | None = Field(default=None, max_length=2000)
+    # The QR secret a patrol scans; random and unique. checkpoint_id is its public handle,
+    # changed with it on rotation, so phones can cache which token is current without the secret.
+    checkpoint_token: str = Field(max_length=64, unique=True)
+    checkpoint_id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    checkpoint_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RetiredCheckpoint(SQLModel, table=True):
+    """Rotated-out tokens, kept so a late scan of an old sticker is flagged, not lost."""
+
+    __tablename__ = "retired_checkpoint"
+
+    token: str = Field(max_length=64, primary_key=True)
+    house_id: uuid.UUID = Field(foreign_key="boarding_house.id", index=True)
+    retired_at: datetime = created_at_field()
+
+
+class HouseEmployer(SQLModel, table=True):
+    """Main employers of a house's tenants."""
+
+    __tablename__ = "house_employer"
+
+    house_id: uuid.UUID = Field(
+        foreign_key="boarding_house.id", primary_key=True, ondelete="CASCADE"
+    )
+    enterprise_id: uuid.UUID = Field(foreign_key="enterprise.id", primary_key=True, index=True)
