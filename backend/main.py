@@ -14,8 +14,8 @@ from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
 from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
-from backend.ops.router import router as ops_router
 from backend.imports.router import router as imports_router
+from backend.ops.router import router as ops_router
 from backend.orgs.router import admin_units, union_units
 from backend.patrols.router import router as patrols_router
 from backend.registry.router import router as registry_router

@@ -2,7 +2,6 @@
 
 import uuid
 from dataclasses import dataclass, field
-
 from datetime import date
 
 from sqlalchemy import or_, select
