@@ -1,4 +1,10 @@
-"""Every table class, imported here so Alembic sees the whole schema."""
+"""Every table class, imported here so Alembic sees the whole schema.
+
+Every module of this package is imported, so a new aggregate only needs its own file.
+"""
+
+import importlib
+import pkgutil
 
 from backend.models.audit import AuditEvent
 from backend.models.base import utcnow
@@ -29,3 +35,6 @@ __all__ = [
     "UserScope",
     "utcnow",
 ]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,6 +1,10 @@
 """Roles, scopes and permission checks: the one place that decides who sees what."""
 
-from backend.policy import registry as _registry_rules  # noqa: F401  (registers rules)
+# Each module registers its rules and permissions when imported.
+from backend.policy import incidents as _incidents  # noqa: F401
+from backend.policy import notifications as _notifications  # noqa: F401
+from backend.policy import patrols as _patrols  # noqa: F401
+from backend.policy import registry as _registry  # noqa: F401
 from backend.policy.roles import Role
 from backend.policy.scopes import authorize, get_visible, register_rule, scoped, under, visible
 from backend.policy.subject import Subject, load_subject

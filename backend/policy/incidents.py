@@ -1,0 +1,1 @@
+"""Visibility rules and permissions for incidents, their views and escalations."""

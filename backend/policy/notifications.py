@@ -1,0 +1,1 @@
+"""Visibility rules and permissions for notification deliveries and subscriptions."""

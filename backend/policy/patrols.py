@@ -1,0 +1,1 @@
+"""Visibility rules and permissions for patrols, scans, tracks and plans."""
