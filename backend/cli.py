@@ -164,5 +164,17 @@ def export_spec(
     err.print(f"Đã ghi {path}")
 
 
+def _register_domain_commands() -> None:
+    from backend.imports.cli import register as imports_commands
+    from backend.notifications.cli import register as notification_commands
+    from backend.patrols.cli import register as patrol_commands
+
+    for register in (imports_commands, patrol_commands, notification_commands):
+        register(app)
+
+
+_register_domain_commands()
+
+
 def main() -> None:  # pragma: no cover
     app(sys.argv[1:])

@@ -1,0 +1,7 @@
+"""`ttq` commands of the patrols domain."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the `ttq` command."""
