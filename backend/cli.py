@@ -9,15 +9,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
-from backend.core.config import get_settings
+from backend.core.config import Settings, get_settings
 from backend.core.errors import DomainError
 from backend.core.messages import title_for
 
 app = typer.Typer(help="TTQ — Tổ tự quản: API server and admin tools.", no_args_is_help=True)
 err = Console(stderr=True)
 SPEC_PATH = Path("mobile_api_spec/openapi.json")
+
+
+def _settings() -> Settings:
+    """The settings, or a clear message and exit 2 when they refuse to load (weak secret...)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            err.print(f"[red]Cấu hình không hợp lệ / invalid configuration:[/red] {error['msg']}")
+        raise typer.Exit(2) from None
 
 
 def _fail(exc: DomainError) -> None:
@@ -30,7 +41,7 @@ async def _with_session(work):
     """Run ``work(session)`` in one transaction on the configured database."""
     from backend.core.db import make_engine, make_session_factory
 
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(_settings().database_url)
     try:
         async with make_session_factory(engine)() as session:
             result = await work(session)
@@ -48,7 +59,12 @@ def migrate(
     """Upgrade the database schema (or show what would run)."""
     from backend.core import migrate as m
 
-    url = get_settings().database_url
+    settings = _settings()
+    url = settings.database_url
+    if sql and settings.is_sqlite:
+        # SQLite ALTERs are table rebuilds that Alembic must reflect from a live database.
+        err.print("[red]--sql chỉ dùng cho PostgreSQL / --sql needs a PostgreSQL URL[/red]")
+        raise typer.Exit(2)
     m.upgrade(url, revision, sql=sql)
     if not sql:
         err.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {sorted(m.head_revisions(url))}")
@@ -65,7 +81,7 @@ def serve(
 
     from backend.core import migrate as m
 
-    settings = get_settings()
+    settings = _settings()
     m.upgrade(settings.database_url)
     where = settings.database_url if settings.is_sqlite else "PostgreSQL"
     err.print(f"TTQ đang chạy tại http://{host}:{port}  (API docs: /docs, dữ liệu: {where})")
@@ -137,7 +153,7 @@ def seed_demo() -> None:
     from backend.core import migrate as m
     from backend.seed.demo import seed
 
-    m.upgrade(get_settings().database_url)
+    m.upgrade(_settings().database_url)
     logins = asyncio.run(_with_session(seed))
     typer.echo("Tài khoản demo (mật khẩu chung / shared password):")
     for role, phone, password in logins:
@@ -165,11 +181,12 @@ def export_spec(
 
 
 def _register_domain_commands() -> None:
+    from backend.dashboards.cli import register as dashboard_commands
     from backend.imports.cli import register as imports_commands
     from backend.notifications.cli import register as notification_commands
     from backend.patrols.cli import register as patrol_commands
 
-    for register in (imports_commands, patrol_commands, notification_commands):
+    for register in (imports_commands, patrol_commands, notification_commands, dashboard_commands):
         register(app)
 
 

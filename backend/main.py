@@ -14,7 +14,12 @@ from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
 from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
+from backend.dashboards.router import routers as dashboards_routers
 from backend.imports.router import router as imports_router
+from backend.incidents.router import router as incidents_router
+from backend.monitoring.router import router as monitoring_router
+from backend.notifications.router import router as notifications_router
+from backend.notifications.runtime import notification_runtime
 from backend.ops.router import router as ops_router
 from backend.orgs.router import admin_units, union_units
 from backend.patrols.router import router as patrols_router
@@ -45,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
+        async with notification_runtime(app):  # stream hub; on SQLite also the dispatcher
+            yield
         await engine.dispose()
 
     app = FastAPI(
@@ -84,6 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         patrols_router,
         sync_upload_router,
         audit_router,
+        incidents_router,
+        notifications_router,
+        monitoring_router,
+        *dashboards_routers,
     ):
         app.include_router(router)
     return app

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.config import get_settings
 from backend.core.db import make_engine
-from backend.core.migrate import render_item
+from backend.core.migrate import include_object, render_item
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,6 +25,7 @@ def _configure(**kw) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things in place
         render_item=render_item,
+        include_object=include_object,
         compare_type=True,
         **kw,
     )

@@ -92,7 +92,7 @@ async def logout(request: Request, session: SessionDep, user: CurrentUser) -> Re
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", name="me-get", response_model=UserRead, tags=["users"])
+@router.get("/me", name="me-get", response_model=UserRead)
 async def me(session: SessionDep, user: CurrentUser) -> UserRead:
     """Who I am, with my scope."""
     ids = await service.load_scope_unit_ids(session, user_id=user.id)

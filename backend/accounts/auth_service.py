@@ -14,7 +14,7 @@ from backend.core.errors import NotFound, TooManyRequests, Unauthorized
 from backend.core.security import (
     create_access_token,
     new_refresh_token,
-    normalize_phone,
+    normalize_mobile,
     token_digest,
     verify_password,
 )
@@ -23,7 +23,7 @@ from backend.models import Device, LoginAttempt, RefreshToken, User, utcnow
 
 def login_key(phone: str) -> str:
     """The key failures are counted under: E.164 when valid, so 0912… and +84912… share it."""
-    return normalize_phone(phone) or phone.strip().lower()[:32]
+    return normalize_mobile(phone) or phone.strip().lower()[:32]
 
 
 async def _retry_after(

@@ -78,8 +78,8 @@ async def get_user(session: SessionDep, user: VisibleUser, response: Response) -
 @router.patch("/{user_id}", name="users-update", response_model=UserRead)
 async def update_user(
     session: SessionDep,
+    user: VisibleUser,  # before Manager: someone out of scope is a 404, not a 403
     subject: Manager,
-    user: VisibleUser,
     body: UserUpdate,
     response: Response,
     if_match: IfMatch = None,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
 from backend.core.errors import Conflict, Invalid
-from backend.core.security import hash_password, normalize_phone
+from backend.core.security import hash_password, normalize_mobile
 from backend.models import AdminUnit, UnionUnit, User, UserScope, utcnow
 from backend.policy import Role, Subject
 from backend.policy.roles import SCOPE_UNIT_KIND
@@ -15,7 +15,7 @@ from backend.policy.roles import SCOPE_UNIT_KIND
 
 def parse_phone(raw: str) -> str:
     """E.164 form of a Vietnamese mobile number, or a 422 naming the field."""
-    phone = normalize_phone(raw)
+    phone = normalize_mobile(raw)
     if phone is None:
         raise Invalid(code="invalid_phone", errors=[{"field": "phone", "code": "invalid_phone"}])
     return phone
@@ -53,9 +53,11 @@ async def _check_scope_units(
 
 
 async def load_scope_unit_ids(session: AsyncSession, *, user_id: uuid.UUID) -> list[uuid.UUID]:
-    """The unit ids a user is scoped to."""
+    """The admin/union unit ids a user is scoped to (site jurisdictions are listed apart)."""
     rows = await session.execute(
-        select(UserScope.admin_unit_id, UserScope.union_unit_id).where(UserScope.user_id == user_id)
+        select(UserScope.admin_unit_id, UserScope.union_unit_id).where(
+            UserScope.user_id == user_id, UserScope.site_id.is_(None)
+        )
     )
     return [a or b for a, b in rows.all()]
 
@@ -118,7 +120,11 @@ async def update_user(
             else await load_scope_unit_ids(session, user_id=user.id)
         )
         scopes = await _check_scope_units(session, role=new_role, unit_ids=ids)
-        await session.execute(delete(UserScope).where(UserScope.user_id == user.id))
+        # Site jurisdictions are managed on their own routes; they go only with the role.
+        stale = delete(UserScope).where(UserScope.user_id == user.id)
+        if new_role == Role.police_liaison:
+            stale = stale.where(UserScope.site_id.is_(None))
+        await session.execute(stale)
         for scope in scopes:
             scope.user_id = user.id
             session.add(scope)

@@ -32,6 +32,95 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # --- notifications (outbox delivery: `ttq worker`, or in `ttq serve` on SQLite) ---
+    # None = on when the database is SQLite and the environment is not "test".
+    notify_dispatch_in_process: bool | None = None
+    notify_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    notify_concurrency: int = Field(default=16, ge=1, le=256)
+    notify_batch_size: int = Field(default=50, ge=1, le=1000)
+    # A claimed delivery belongs to its worker this long; must exceed the HTTP timeout.
+    notify_lease_seconds: float = Field(default=60, ge=1)
+    notify_http_timeout_seconds: float = Field(default=10, gt=0)
+    notify_max_attempts: int = Field(default=10, ge=1, le=100)
+    notify_retry_base_seconds: float = Field(default=5, gt=0)
+    notify_retry_max_seconds: float = Field(default=1800, gt=0)
+    notify_retry_jitter: float = Field(default=0.2, ge=0, le=1)
+    # Fernet key for webhook secrets; derived from secret_key when unset.
+    notify_encryption_key: str | None = None
+    notify_webhook_require_https: bool | None = None  # None = only in production
+    # Event types (globs) also sent by SMS to recipients, besides any severity-1 event.
+    notify_sms_event_types: list[str] = ["escalation.*", "incident.escalated"]
+    notify_sms_provider: Literal["none", "log"] = "none"
+    notify_stream_poll_seconds: float | None = None  # None = 1 s on SQLite, 15 s on PostgreSQL
+    notify_stream_heartbeat_seconds: float = Field(default=15, gt=0)
+    notify_jobs_interval_seconds: float = Field(default=60, gt=0)
+    # "module:function" periodic jobs; a missing module or function is skipped.
+    notify_jobs: list[str] = [
+        "backend.patrols.tasks:check_missed_windows",
+        "backend.escalations.tasks:check_deadlines",
+    ]
+    fcm_credentials_file: str | None = None  # a Firebase service-account JSON file
+    fcm_credentials_json: str | None = None  # or its content
+    fcm_project_id: str | None = None  # defaults to the credentials' project_id
+
+    # --- incidents and escalations ---
+    # Minutes to acknowledge an escalation, by severity 1..4.
+    incident_ack_minutes: list[int] = Field(default=[15, 60, 240, 1440], min_length=4, max_length=4)
+    # Severities up to this one go to the police at once, whatever the category.
+    incident_police_severity: int = Field(default=1, ge=0, le=4)
+    # Key for sealing reporter identities and persons involved (AES-GCM, base64 of 32 bytes
+    # or any long passphrase); derived from secret_key when unset. Changing it loses old seals.
+    incident_seal_key: str | None = None
+    # Rows changed this recently are held back from `since` feeds, so a transaction that
+    # commits late cannot slip behind a cursor a phone already holds.
+    incident_feed_settle_seconds: float = Field(default=2.0, ge=0, le=60)
+    attachment_storage: Literal["local", "s3"] = "local"
+    attachment_dir: str = "./var/attachments"
+    attachment_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    attachment_max_per_incident: int = Field(default=10, ge=1, le=100)
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, Viettel/VNPT/FPT object storage, ...
+    s3_region: str = "ap-southeast-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_presign_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+
+    # --- patrols, checkpoint scans and batch upload ---
+    # A scan farther than this from its house is flagged (metres).
+    scan_radius_m: float = Field(default=150, gt=0)
+    # A GPS fix less accurate than this (reported accuracy radius, metres) is flagged.
+    scan_accuracy_max_m: float = Field(default=100, gt=0)
+    # The phone's clock offset (the batch's sent_at against the server's receipt time) beyond
+    # which every scan of that batch is flagged.
+    scan_clock_skew_max_seconds: int = Field(default=300, ge=1)
+    # The same house scanned again on the same patrol within this many seconds is flagged.
+    scan_rescan_window_seconds: int = Field(default=600, ge=0)
+    # Slack around a patrol's start and end before a scan counts as outside the patrol.
+    scan_patrol_grace_seconds: int = Field(default=120, ge=0)
+    # GPS tracks are personal location data: deleted this many days after they were recorded.
+    track_retention_days: int = Field(default=90, ge=1)
+    # Idempotency-Key records answer retries for this long, then the key may be reused.
+    idempotency_key_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # A request still "in flight" this long is presumed dead (its process crashed).
+    idempotency_lease_seconds: int = Field(default=120, ge=5)
+    # Patrol plans: windows are local time; a window is judged this long after it ends
+    # (phones upload late), and only windows that ended within the lookback are judged.
+    plan_timezone: str = "Asia/Ho_Chi_Minh"
+    plan_grace_minutes: int = Field(default=60, ge=0)
+    plan_lookback_days: int = Field(default=3, ge=1, le=60)
+    # Patrol/scan `since` feeds hold back rows this fresh, so a late commit is never skipped.
+    patrol_feed_settle_seconds: float = Field(default=5.0, ge=0, le=120)
+
+    # --- registry: sites, boarding houses, checkpoints ---
+    # A house outside every site polygon belongs to the nearest site within this many metres.
+    site_nearest_max_m: float = Field(default=2000, ge=0, le=50_000)
+    site_boundary_max_points: int = Field(default=20_000, ge=4)  # vertices of one boundary
+    geojson_limit_max: int = Field(default=2000, ge=1)  # features in one GeoJSON page
+    printout_max_houses: int = Field(default=600, ge=1)  # QR codes on one A4 printout
+    # A TrueType font with Vietnamese glyphs for the name under a QR PNG; None = search the
+    # usual system paths (DejaVu Sans, Noto Sans, ...).
+    qr_font_path: str | None = None
+
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":
         if self.environment == "development":

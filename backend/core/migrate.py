@@ -56,3 +56,18 @@ def render_item(type_: str, obj, autogen_context):
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
     return False
+
+
+# PostgreSQL-only indexes that migrations create by hand (op.execute) and the models do not
+# declare, e.g. trigram GIN indexes for diacritic-free search ("ix_site_name_search_trgm").
+HAND_MADE_INDEX_SUFFIXES = ("_trgm",)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Keep autogenerate and the drift check from proposing to drop hand-made indexes."""
+    return not (
+        type_ == "index"
+        and reflected
+        and compare_to is None
+        and (name or "").endswith(HAND_MADE_INDEX_SUFFIXES)
+    )

@@ -15,6 +15,9 @@ _hasher = PasswordHash((Argon2Hasher(),))
 JWT_ALGORITHM = "HS256"
 # Verified against when a phone is unknown, so a wrong phone costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("timing-equaliser-" + secrets.token_hex(8))
+_MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
 
 
 def hash_password(password: str) -> str:
@@ -34,14 +37,31 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def normalize_phone(raw: str) -> str | None:
-    """A Vietnamese mobile number in E.164 (``0912…`` and ``+84912…`` are the same), else None."""
+    """A Vietnamese number in E.164 (``0912…`` and ``+84912…`` are the same), else None.
+
+    Landlines count (a site board's phone); foreign numbers and extensions do not.
+    """
     try:
         number = phonenumbers.parse(raw.strip(), "VN")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.region_code_for_number(number) != "VN"
+        or number.extension  # E.164 would silently drop it
+    ):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_mobile(raw: str) -> str | None:
+    """A Vietnamese mobile number in E.164, else None: accounts are reached by SMS and Zalo."""
+    phone = normalize_phone(raw)
+    if phone is None:
+        return None
+    if phonenumbers.number_type(phonenumbers.parse(phone)) not in _MOBILE_TYPES:
+        return None
+    return phone
 
 
 def new_refresh_token() -> str:

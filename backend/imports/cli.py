@@ -1,7 +1,145 @@
-"""`ttq` commands of the imports domain."""
+"""`ttq import sites|houses|teams|members FILE [--dry-run] [--as PHONE]`."""
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backend.imports.schemas import ImportKind
+
+HELP = (
+    "Nhập khu, nhà trọ, tổ, thành viên từ CSV/XLSX (mặc định với quyền quản trị hệ thống)."
+    " Import sites, houses, teams or members from a spreadsheet."
+)
+
+
+async def _actor(session, phone: str | None):
+    """None (the system: a system administrator's reach) or the account with this phone."""
+    if phone is None:
+        return None
+    from sqlalchemy import select
+
+    from backend.core.errors import DomainError
+    from backend.core.security import normalize_phone
+    from backend.models import User
+    from backend.policy.subject import load_subject
+
+    user = await session.scalar(select(User).where(User.phone == normalize_phone(phone)))
+    if user is None or not user.is_active:
+        raise DomainError(code="unknown_user", status=422, detail=phone)
+    return await load_subject(session, user)
+
+
+async def _run(kind: ImportKind, data: bytes, name: str, dry_run: bool, phone, progress):
+    from backend.core.config import get_settings
+    from backend.core.db import make_engine, make_session_factory
+    from backend.imports.engine import run_import
+    from backend.imports.kinds import handler_for
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            report = await run_import(
+                session,
+                actor=await _actor(session, phone),
+                handler=handler_for(kind),
+                data=data,
+                file_name=name,
+                dry_run=dry_run,
+                progress=progress,
+            )
+            await session.commit()
+            return report.as_dict()
+    finally:
+        await engine.dispose()
+
+
+def _problems_table(title: str, problems: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for header in ("Dòng", "Cột", "Tiêu đề", "Mã lỗi", "Nội dung", "Giá trị"):
+        table.add_column(header, overflow="fold")
+    for p in problems:
+        table.add_row(
+            str(p["row"]),
+            p.get("column") or "",
+            p.get("header") or "",
+            p["code"],
+            p.get("message") or "",
+            (p.get("value") or "")[:60],
+        )
+    return table
+
+
+def _import_command(kind: ImportKind):
+    def command(
+        file: Annotated[
+            Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX")
+        ],
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="check and report, write nothing")
+        ] = False,
+        as_phone: Annotated[
+            str | None,
+            typer.Option("--as", help="import as this account (its scope and permissions)"),
+        ] = None,
+    ) -> None:
+        from backend.core.errors import DomainError
+        from backend.core.messages import title_for
+
+        out, err = Console(), Console(stderr=True)
+        with Progress(
+            TextColumn(f"[bold]{kind}[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(kind.value, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                report = asyncio.run(
+                    _run(kind, file.read_bytes(), file.name, dry_run, as_phone, progress)
+                )
+            except DomainError as exc:
+                report = exc.extra if exc.code == "import_failed" else None
+                if report is None:
+                    detail = f": {exc.detail}" if exc.detail else ""
+                    err.print(f"[red]Lỗi ({exc.code}):[/red] {title_for(exc.code, 'vi')}{detail}")
+                    if exc.extra.get("errors"):
+                        out.print(_problems_table("Lỗi tiêu đề", exc.extra["errors"]))
+                    raise typer.Exit(1) from None
+        if report["warnings"]:
+            out.print(_problems_table("Cảnh báo", report["warnings"]))
+        if report["errors"]:
+            shown = len(report["errors"])
+            more = report["errors_total"] - shown
+            title = f"{report['errors_total']} lỗi" + (f" ({shown} đầu tiên)" if more else "")
+            out.print(_problems_table(title, report["errors"]))
+        mode = "Xem trước (không lưu)" if dry_run else "Đã nhập"
+        if report["errors_total"] and not dry_run:
+            mode = "Không lưu gì vì có lỗi"
+        out.print(
+            f"{mode}: {report['rows']} dòng — tạo mới {report['created']}, cập nhật"
+            f" {report['updated']}, không đổi {report['unchanged']}, lỗi {report['errors_total']}"
+        )
+        if report["errors_total"]:
+            raise typer.Exit(1)
+
+    command.__doc__ = f"Import {kind.value} from a CSV or XLSX file (all or nothing)."
+    return command
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the `ttq` command."""
+    group = typer.Typer(help=HELP, no_args_is_help=True)
+    for kind in ImportKind:
+        group.command(kind.value)(_import_command(kind))
+    app.add_typer(group, name="import")

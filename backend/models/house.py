@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import UTCDateTime, created_at_field, uuid_pk
@@ -11,6 +12,9 @@ from backend.models.site import SoftDeleteColumns
 
 class BoardingHouse(SoftDeleteColumns, table=True):
     __tablename__ = "boarding_house"
+    # Bounding-box filters (maps, site reassignment) scan this range index. On PostgreSQL the
+    # *_search columns also get trigram indexes (migration 0002) for substring search.
+    __table_args__ = (Index("ix_boarding_house_lon_lat", "lon", "lat"),)
 
     id: uuid.UUID = uuid_pk()
     code: str = Field(max_length=64, unique=True)  # external code: re-imports update by it

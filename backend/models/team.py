@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer
+from sqlalchemy import BigInteger, Column, Index, Integer, text
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import created_at_field, uuid_pk
@@ -45,7 +45,18 @@ class TeamHouse(SQLModel, table=True):
     """A house a team covers, over a period."""
 
     __tablename__ = "team_house"
-    __table_args__ = (Index("ix_team_house_house_until", "house_id", "until"),)
+    __table_args__ = (
+        Index("ix_team_house_house_until", "house_id", "until"),
+        # A team covers a house at most once at a time (``until`` is never in the future).
+        Index(
+            "uq_team_house_current",
+            "team_id",
+            "house_id",
+            unique=True,
+            postgresql_where=text("until IS NULL"),
+            sqlite_where=text("until IS NULL"),
+        ),
+    )
 
     id: uuid.UUID = uuid_pk()
     team_id: uuid.UUID = Field(foreign_key="team.id", index=True)

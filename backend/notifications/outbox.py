@@ -8,6 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models.notification import OutboxEvent
 
+# PostgreSQL channel the workers LISTEN on. A trigger on outbox_event (migration 0006) NOTIFYs
+# it; NOTIFY is sent on commit, so a worker wakes at once instead of at its next poll, and never
+# for a rolled-back change.
+OUTBOX_CHANNEL = "ttq_outbox"
+CHANNELS = frozenset({"webhook", "push", "sms", "stream"})
+
 
 async def enqueue(
     session: AsyncSession,
@@ -16,13 +22,25 @@ async def enqueue(
     payload: dict[str, Any],
     recipient_user_ids: Iterable[uuid.UUID] = (),
     unit_ids: Iterable[uuid.UUID] = (),
+    channels: Iterable[str] | None = None,
 ) -> OutboxEvent:
-    """Add an event to the outbox in the caller's transaction; delivered after it commits."""
+    """Add an event to the outbox in the caller's transaction; delivered after it commits.
+
+    ``channels`` limits the event to some of webhook, push, sms, stream; by default users get
+    the live stream and push (and SMS for urgent events), units' webhook subscriptions get it.
+    """
+    chosen = None
+    if channels is not None:
+        chosen = sorted(set(channels))
+        unknown = set(chosen) - CHANNELS
+        if unknown:
+            raise ValueError(f"unknown notification channels: {sorted(unknown)}")
     event = OutboxEvent(
         event_type=event_type,
         payload=payload,
         recipient_user_ids=sorted({str(u) for u in recipient_user_ids}),
         unit_ids=sorted({str(u) for u in unit_ids}),
+        channels=chosen,
     )
     session.add(event)
     return event

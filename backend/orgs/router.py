@@ -84,8 +84,8 @@ def tree_router(
     @router.patch("/{unit_id}", name=f"{name}-update", response_model=read_schema)
     async def update_unit(
         session: SessionDep,
+        node: Unit,  # before Writer: out of scope is 404 even for those who may not write
         subject: Writer,
-        node: Unit,
         body: update_schema,
         response: Response,
         if_match: IfMatch = None,
@@ -105,8 +105,8 @@ def tree_router(
     @router.delete("/{unit_id}", name=f"{name}-delete", status_code=status.HTTP_204_NO_CONTENT)
     async def delete_unit(
         session: SessionDep,
+        node: Unit,  # before Writer, as above
         subject: Writer,
-        node: Unit,
         reason: Annotated[str, Query(min_length=3, max_length=500)],
         if_match: IfMatch = None,
     ):

@@ -7,10 +7,10 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
-from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.errors import Conflict, Invalid
 from backend.core.text import fold
 from backend.models import AdminUnit, UnionUnit, utcnow
-from backend.policy import Subject, scoped, under
+from backend.policy import Subject, get_visible, scoped, under
 
 Node = TypeVar("Node", AdminUnit, UnionUnit)
 KIND = {AdminUnit: "admin_unit", UnionUnit: "union_unit"}
@@ -163,9 +163,8 @@ async def list_units(
     if parent_id:
         stmt = stmt.where(model.parent_id == parent_id)
     if under_id:
-        root = await session.get(model, under_id)
-        if root is None:
-            raise NotFound()
+        # Scope-checked like any read: a subtree outside the caller's scope is a 404, not [].
+        root = await get_visible(session, subject, model, under_id)
         stmt = stmt.where(under(model.path, [root.path]))
     if level:
         stmt = stmt.where(model.level == level)

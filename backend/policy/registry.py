@@ -8,29 +8,38 @@
   and enterprises of those houses.
 """
 
+import uuid
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core.errors import Forbidden
 from backend.models import (
     AdminUnit,
     BoardingHouse,
     Enterprise,
+    RegistryChange,
     Site,
     SiteAdminUnit,
     Team,
     TeamHouse,
     TeamMember,
     UnionUnit,
+    UserScope,
 )
-from backend.policy.roles import Role
+from backend.policy.roles import ADMIN, PERMISSIONS, UNION, Role
 from backend.policy.scopes import register_rule, under
 from backend.policy.subject import Subject
 
 
+def current_period(model) -> ColumnElement[bool]:
+    """A TeamHouse or TeamMember row in effect today: ``until`` is the first day it no longer is."""
+    return or_(model.until.is_(None), model.until > date.today())
+
+
 def _current_cover():
-    today = date.today()
-    return or_(TeamHouse.until.is_(None), TeamHouse.until >= today)
+    return current_period(TeamHouse)
 
 
 def _union_ids_under(subject: Subject):
@@ -69,6 +78,7 @@ def site_rule(subject: Subject) -> ColumnElement[bool]:
     if subject.team_ids:
         return exists().where(
             BoardingHouse.site_id == Site.id,
+            BoardingHouse.deleted_at.is_(None),
             TeamHouse.house_id == BoardingHouse.id,
             TeamHouse.team_id.in_(subject.team_ids),
             _current_cover(),
@@ -117,10 +127,89 @@ def enterprise_rule(subject: Subject) -> ColumnElement[bool]:
 
 
 def member_rule(subject: Subject) -> ColumnElement[bool]:
-    """Team members: visible with their team."""
+    """Team members: visible with their (live) team."""
+    live_team = exists().where(Team.id == TeamMember.team_id, Team.deleted_at.is_(None))
+    if subject.sees_everything:
+        return live_team
+    return exists().where(
+        Team.id == TeamMember.team_id, Team.deleted_at.is_(None), team_rule(subject)
+    )
+
+
+# Team roles whose holders (with the team_leader account role) keep their team's lists.
+MANAGING_TEAM_ROLES = ("leader", "deputy")
+
+
+def team_manage_rule(subject: Subject) -> ColumnElement[bool]:
+    """Teams whose members and houses list the subject may change (on top of the role check).
+
+    A union officer manages the teams of their subtree; a team leader only a team they lead
+    (or deputise) today, whatever other teams they merely belong to.
+    """
     if subject.sees_everything:
         return true()
-    return exists().where(Team.id == TeamMember.team_id, team_rule(subject))
+    if subject.role == Role.union_officer:
+        return Team.union_unit_id.in_(_union_ids_under(subject))
+    if subject.role == Role.team_leader and subject.team_ids:
+        return exists().where(
+            TeamMember.team_id == Team.id,
+            TeamMember.user_id == subject.user_id,
+            TeamMember.role.in_(MANAGING_TEAM_ROLES),
+            TeamMember.deleted_at.is_(None),
+            current_period(TeamMember),
+        )
+    return false()
+
+
+async def require_team_manager(session: AsyncSession, subject: Subject, team: Team) -> None:
+    """Raise Forbidden unless the subject manages this (already visible) team."""
+    stmt = select(Team.id).where(Team.id == team.id, team_manage_rule(subject))
+    if await session.scalar(stmt) is None:
+        raise Forbidden(code="not_team_manager")
+
+
+def attachable_house_rule(subject: Subject, team_area_path: str) -> ColumnElement[bool]:
+    """Houses a team's manager may add to its list: visible ones, or any in the team's area.
+
+    ``team_area_path`` is the materialized path of the team's admin unit.
+    """
+    if subject.sees_everything:
+        return true()
+    in_area = BoardingHouse.admin_unit_id.in_(
+        select(AdminUnit.id).where(under(AdminUnit.path, [team_area_path]))
+    )
+    return or_(house_rule(subject), in_area)
+
+
+def jurisdiction_rule(subject: Subject) -> ColumnElement[bool]:
+    """Police jurisdictions (UserScope rows): unions see all (whom to call), a liaison theirs."""
+    if subject.sees_everything or subject.role == Role.union_officer:
+        return true()
+    if subject.role == Role.police_liaison:
+        return UserScope.user_id == subject.user_id
+    return false()
+
+
+def change_stamp_rule(subject: Subject) -> ColumnElement[bool]:
+    """Change-log rows whose scope stamp the subject's scope covers (mirrors the rules above).
+
+    The offline sync sends a tombstone only for these: an object the caller could have had.
+    """
+    if subject.sees_everything:
+        return true()
+    if subject.role == Role.union_officer:
+        return under(RegistryChange.union_path, subject.union_paths)
+    if subject.role == Role.police_liaison:
+        in_units = under(RegistryChange.admin_path, subject.admin_paths)
+        if subject.site_ids:
+            return or_(in_units, RegistryChange.site_id.in_(subject.site_ids))
+        return in_units
+    if subject.team_ids:
+        return RegistryChange.team_id.in_(subject.team_ids)
+    return false()
+
+
+PERMISSIONS.update({"jurisdiction.read": ADMIN | UNION | {Role.police_liaison}})
 
 
 register_rule(Team, team_rule)
@@ -128,3 +217,62 @@ register_rule(Site, site_rule)
 register_rule(BoardingHouse, house_rule)
 register_rule(Enterprise, enterprise_rule)
 register_rule(TeamMember, member_rule)
+register_rule(UserScope, jurisdiction_rule)
+register_rule(RegistryChange, change_stamp_rule)
+
+
+# The checkpoint token is a secret: whoever holds it can fake a patrol scan. Only those who may
+# write the house, or the leader of a team covering it now, may fetch it (QR, printout) or
+# rotate it.
+PERMISSIONS.update({"house.checkpoint.read": PERMISSIONS["house.rotate_checkpoint"]})
+
+
+def leads_covering_team(subject: Subject) -> ColumnElement[bool]:
+    """Houses covered now by a team the subject leads or deputises (a clause on BoardingHouse)."""
+    led = select(TeamMember.team_id).where(
+        TeamMember.user_id == subject.user_id,
+        TeamMember.role.in_(MANAGING_TEAM_ROLES),
+        TeamMember.deleted_at.is_(None),
+        current_period(TeamMember),
+    )
+    return exists().where(
+        TeamHouse.house_id == BoardingHouse.id, TeamHouse.team_id.in_(led), _current_cover()
+    )
+
+
+def checkpoint_rule(subject: Subject) -> ColumnElement[bool]:
+    """Houses whose checkpoint token the subject may handle (a clause on BoardingHouse)."""
+    if subject.role in PERMISSIONS["house.write"]:
+        return house_rule(subject)
+    if subject.role == Role.team_leader:
+        return and_(house_rule(subject), leads_covering_team(subject))
+    return false()
+
+
+async def may_handle_checkpoint(
+    session: AsyncSession, subject: Subject, house_id: uuid.UUID
+) -> bool:
+    """Whether the subject may fetch or rotate this house's checkpoint token."""
+    found = await session.scalar(
+        select(BoardingHouse.id).where(BoardingHouse.id == house_id, checkpoint_rule(subject))
+    )
+    return found is not None
+
+
+_NOBODY = uuid.UUID(int=0)
+
+
+def union_subtree(model: type, path: str) -> ColumnElement[bool]:
+    """Rows under a union subtree: what an officer of that union unit would see."""
+    officer = Subject(user_id=_NOBODY, role=Role.union_officer, union_paths=(path,))
+    return RULES_BY_MODEL[model](officer)
+
+
+def admin_subtree(model: type, path: str) -> ColumnElement[bool]:
+    """Rows in an admin subtree: what a police liaison of that area would see (sites are in it
+    through their admin units, houses through their ward, enterprises through their site)."""
+    liaison = Subject(user_id=_NOBODY, role=Role.police_liaison, admin_paths=(path,))
+    return RULES_BY_MODEL[model](liaison)
+
+
+RULES_BY_MODEL = {Site: site_rule, BoardingHouse: house_rule, Enterprise: enterprise_rule}

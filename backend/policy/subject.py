@@ -63,7 +63,8 @@ async def load_subject(session: AsyncSession, user: User) -> Subject:
                 TeamMember.user_id == user.id,
                 TeamMember.deleted_at.is_(None),
                 Team.deleted_at.is_(None),
-                or_(TeamMember.until.is_(None), TeamMember.until >= date.today()),
+                # `until` is the first day no longer in effect (as for coverage).
+                or_(TeamMember.until.is_(None), TeamMember.until > date.today()),
             )
         )
     ).all()

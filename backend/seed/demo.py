@@ -1,4 +1,4 @@
-"""A demo city: both hierarchies and one account per role. Safe to run again."""
+"""A demo city: both hierarchies, one account per role, and the registry. Safe to run again."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.service import create_user
 from backend.models import AdminUnit, UnionUnit, User
 from backend.orgs.service import create_unit
+from backend.seed.demo_registry import seed_registry
 
 DEMO_PASSWORD = "ttq-demo-2026"
 
@@ -44,6 +45,12 @@ ACCOUNTS = [
     ("police_liaison", "0901000004", "Đại úy Lê Minh Đức (CA P. Thuận An)", ["79-P-THUANAN"]),
     ("team_leader", "0901000005", "Phạm Văn Bình (Tổ trưởng)", []),
     ("team_member", "0901000006", "Võ Thị Mai (Tổ viên)", []),
+    (
+        "police_liaison",
+        "0901000007",
+        "Thượng úy Trần Quốc Toàn (CA P. Tân Thuận)",
+        ["79-P-TANTHUAN"],
+    ),
 ]
 
 
@@ -82,4 +89,5 @@ async def seed(session: AsyncSession) -> list[tuple[str, str, str]]:
                 scope_unit_ids=[units[c].id for c in scope],
             )
     await session.flush()
+    await seed_registry(session, units)
     return [(role, phone, DEMO_PASSWORD) for role, phone, _, _ in ACCOUNTS]

@@ -5,12 +5,20 @@ scope (re-assigning a house's ward, ending a team's coverage, deleting) and *aft
 change. The sync endpoint then sends a caller the current row when they may see it, or a
 tombstone when they may not, but only for stamps that were in their scope: nobody learns of an
 object they never had.
+
+Cursor safety: a phone's cursor is the id of the last change it has seen, so ids must become
+visible in id order. On PostgreSQL two transactions could otherwise commit their sequence
+values out of order (id 100 committed after a reader already saw 101) and a phone would skip
+100 for ever; writers of the change log therefore serialise on a transaction-level advisory
+lock taken before they draw ids. SQLite has one writer at a time anyway.
 """
 
+import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import (
@@ -23,6 +31,7 @@ from backend.models import (
     TeamHouse,
     TeamMember,
     UnionUnit,
+    utcnow,
 )
 
 OBJECT_TYPES = {
@@ -31,77 +40,202 @@ OBJECT_TYPES = {
     Team: "team",
     TeamMember: "team_member",
 }
+# Any constant works; it only has to be the same for every writer of the change log.
+CHANGE_LOG_LOCK_KEY = 0x545451_0003
+_LOCK_INFO_KEY = "registry_change_lock_tx"
 
 
-async def _path(session: AsyncSession, model, unit_id) -> str | None:
-    if unit_id is None:
-        return None
-    return await session.scalar(select(model.path).where(model.id == unit_id))
+async def _serialise_writers(session: AsyncSession) -> None:
+    """Hold the change-log lock until this transaction ends (PostgreSQL; once per transaction)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.sync_session.get_transaction()
+    if transaction is None or session.info.get(_LOCK_INFO_KEY) is transaction:
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK_KEY})
+    session.info[_LOCK_INFO_KEY] = transaction
 
 
-async def _team_stamps(session: AsyncSession, team_ids) -> list[dict[str, Any]]:
-    stamps = []
-    for team_id, union_id, admin_id in (
-        await session.execute(
-            select(Team.id, Team.union_unit_id, Team.admin_unit_id).where(Team.id.in_(team_ids))
-        )
-    ).all():
-        stamps.append(
-            {
-                "team_id": team_id,
-                "union_path": await _path(session, UnionUnit, union_id),
-                "admin_path": await _path(session, AdminUnit, admin_id),
-            }
-        )
-    return stamps
+async def high_water_mark(session: AsyncSession) -> int:
+    """The id of the newest committed change (0 for an empty log): a safe cursor to hand out."""
+    return int(await session.scalar(select(func.coalesce(func.max(RegistryChange.id), 0))) or 0)
 
 
-def _covering(house_ids):
-    return select(TeamHouse.team_id).where(
-        TeamHouse.house_id.in_(house_ids),
-        or_(TeamHouse.until.is_(None), TeamHouse.until >= date.today()),
+def _current_cover() -> Any:
+    """Coverage in effect today (``until`` is the first day not covered)."""
+    return or_(TeamHouse.until.is_(None), TeamHouse.until > date.today())
+
+
+async def _team_stamps(session: AsyncSession, team_ids: Iterable[uuid.UUID]) -> list[dict]:
+    ids = list(team_ids)
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Team.id, UnionUnit.path, AdminUnit.path)
+        .outerjoin(UnionUnit, UnionUnit.id == Team.union_unit_id)
+        .outerjoin(AdminUnit, AdminUnit.id == Team.admin_unit_id)
+        .where(Team.id.in_(ids))
     )
+    return [
+        {"team_id": team_id, "union_path": union_path, "admin_path": admin_path}
+        for team_id, union_path, admin_path in rows.all()
+    ]
+
+
+_CHUNK = 500  # ids per IN list: far below every driver's bound-parameter limit
+
+
+def _chunks(ids: list) -> list[list]:
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+async def _paths(session: AsyncSession, model, unit_ids: Iterable[Any]) -> dict[Any, str]:
+    """Materialized path of each unit, in one query per chunk."""
+    out: dict[Any, str] = {}
+    for chunk in _chunks(list({i for i in unit_ids if i is not None})):
+        rows = await session.execute(select(model.id, model.path).where(model.id.in_(chunk)))
+        out.update(tuple(row) for row in rows.all())
+    return out
+
+
+async def _team_stamps_by_id(session: AsyncSession, team_ids: Iterable[Any]) -> dict[Any, dict]:
+    out: dict[Any, dict] = {}
+    for chunk in _chunks(list(set(team_ids))):
+        out.update((s["team_id"], s) for s in await _team_stamps(session, chunk))
+    return out
+
+
+async def _covering_teams(session: AsyncSession, key, house_filter) -> dict[Any, list]:
+    """Teams covering houses today, grouped by ``key`` (the house id or the house's site)."""
+    rows = await session.execute(
+        select(key, TeamHouse.team_id)
+        .join(BoardingHouse, BoardingHouse.id == TeamHouse.house_id)
+        .where(house_filter, _current_cover())
+        .distinct()
+    )
+    out: dict[Any, list] = {}
+    for group, team_id in rows.all():
+        out.setdefault(group, []).append(team_id)
+    return out
+
+
+async def _houses_stamps(session: AsyncSession, houses: list[BoardingHouse]) -> list[list[dict]]:
+    admin = await _paths(session, AdminUnit, (h.admin_unit_id for h in houses))
+    site_union: dict[Any, str] = {}
+    for chunk in _chunks(list({h.site_id for h in houses if h.site_id})):
+        rows = await session.execute(
+            select(Site.id, UnionUnit.path)
+            .join(UnionUnit, Site.union_unit_id == UnionUnit.id)
+            .where(Site.id.in_(chunk))
+        )
+        site_union.update(tuple(row) for row in rows.all())
+    teams: dict[Any, list] = {}
+    for chunk in _chunks(list({h.id for h in houses})):
+        teams |= await _covering_teams(session, BoardingHouse.id, BoardingHouse.id.in_(chunk))
+    team_stamps = await _team_stamps_by_id(session, (t for ts in teams.values() for t in ts))
+    return [
+        [
+            {
+                "admin_path": admin.get(h.admin_unit_id),
+                "site_id": h.site_id,
+                "union_path": site_union.get(h.site_id),
+            },
+            *(team_stamps[t] for t in teams.get(h.id, []) if t in team_stamps),
+        ]
+        for h in houses
+    ]
+
+
+async def _sites_stamps(session: AsyncSession, sites: list[Site]) -> list[list[dict]]:
+    union = await _paths(session, UnionUnit, (s.union_unit_id for s in sites))
+    admin: dict[Any, list[str]] = {}
+    teams: dict[Any, list] = {}
+    for chunk in _chunks(list({s.id for s in sites})):
+        rows = await session.execute(
+            select(SiteAdminUnit.site_id, AdminUnit.path)
+            .join(AdminUnit, SiteAdminUnit.admin_unit_id == AdminUnit.id)
+            .where(SiteAdminUnit.site_id.in_(chunk))
+        )
+        for site_id, path in rows.all():
+            admin.setdefault(site_id, []).append(path)
+        teams |= await _covering_teams(
+            session, BoardingHouse.site_id, BoardingHouse.site_id.in_(chunk)
+        )
+    team_stamps = await _team_stamps_by_id(session, (t for ts in teams.values() for t in ts))
+    return [
+        [
+            {"site_id": s.id, "union_path": union.get(s.union_unit_id)},
+            *({"admin_path": path} for path in admin.get(s.id, [])),
+            *(team_stamps[t] for t in teams.get(s.id, []) if t in team_stamps),
+        ]
+        for s in sites
+    ]
+
+
+async def _stamps_of(session: AsyncSession, objs: list[Any]) -> list[list[dict[str, Any]]]:
+    """The scope stamps of each object, a few queries per object type whatever their number."""
+    by_type: dict[type, list[int]] = {}
+    for index, obj in enumerate(objs):
+        if type(obj) not in OBJECT_TYPES:
+            raise TypeError(f"not a cached registry object: {type(obj).__name__}")
+        by_type.setdefault(type(obj), []).append(index)
+    out: list[list[dict[str, Any]]] = [[] for _ in objs]
+    for model, indexes in by_type.items():
+        group = [objs[i] for i in indexes]
+        if model is BoardingHouse:
+            stamps = await _houses_stamps(session, group)
+        elif model is Site:
+            stamps = await _sites_stamps(session, group)
+        else:
+            key = "id" if model is Team else "team_id"
+            by_team = await _team_stamps_by_id(session, (getattr(o, key) for o in group))
+            stamps = [[by_team[t]] if (t := getattr(o, key)) in by_team else [] for o in group]
+        for i, obj_stamps in zip(indexes, stamps, strict=True):
+            out[i] = obj_stamps
+    return out
 
 
 async def scope_stamps(session: AsyncSession, obj) -> list[dict[str, Any]]:
     """The scope keys an object has right now (who may be caching it)."""
-    if isinstance(obj, Team):
-        return await _team_stamps(session, [obj.id])
-    if isinstance(obj, TeamMember):
-        return await _team_stamps(session, [obj.team_id])
-    if isinstance(obj, BoardingHouse):
-        site_union = None
-        if obj.site_id:
-            union_id = await session.scalar(
-                select(Site.union_unit_id).where(Site.id == obj.site_id)
-            )
-            site_union = await _path(session, UnionUnit, union_id)
-        own = {
-            "admin_path": await _path(session, AdminUnit, obj.admin_unit_id),
-            "site_id": obj.site_id,
-            "union_path": site_union,
-        }
-        teams = (await session.scalars(_covering([obj.id]))).all()
-        return [own, *await _team_stamps(session, set(teams))]
-    if isinstance(obj, Site):
-        stamps: list[dict[str, Any]] = [
-            {"site_id": obj.id, "union_path": await _path(session, UnionUnit, obj.union_unit_id)}
-        ]
-        for admin_id in (
-            await session.scalars(
-                select(SiteAdminUnit.admin_unit_id).where(SiteAdminUnit.site_id == obj.id)
-            )
-        ).all():
-            stamps.append({"admin_path": await _path(session, AdminUnit, admin_id)})
-        houses = select(BoardingHouse.id).where(BoardingHouse.site_id == obj.id)
-        teams = (await session.scalars(_covering(houses).distinct())).all()
-        return stamps + await _team_stamps(session, set(teams))
-    raise TypeError(f"not a cached registry object: {type(obj).__name__}")
+    return (await _stamps_of(session, [obj]))[0]
+
+
+def _unique(stamps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[tuple, dict[str, Any]] = {}
+    for stamp in stamps:
+        seen.setdefault(tuple(sorted((k, str(v)) for k, v in stamp.items())), stamp)
+    return list(seen.values())
 
 
 async def record_change(session: AsyncSession, *, obj) -> None:
     """Append change-log rows for an object, one per scope stamp it has now."""
+    await record_changes(session, objs=[obj])
+
+
+async def record_changes(session: AsyncSession, *, objs: Iterable[Any]) -> None:
+    """``record_change`` for several objects (a team with its tree, the houses a boundary edit
+    moved), set-based: the stamps of all of them are read in a few queries per object type."""
+    objs = list(objs)
+    if not objs:
+        return
+    await _serialise_writers(session)
+    # The stamps are read from the database, so pending changes must be there first.
     await session.flush()
-    object_type = OBJECT_TYPES[type(obj)]
-    for stamp in await scope_stamps(session, obj) or [{}]:
-        session.add(RegistryChange(object_type=object_type, object_id=obj.id, **stamp))
+    now = utcnow()
+    rows = [
+        {
+            "object_type": OBJECT_TYPES[type(obj)],
+            "object_id": obj.id,
+            "team_id": None,
+            "union_path": None,
+            "admin_path": None,
+            "site_id": None,
+            "changed_at": now,
+        }
+        | stamp
+        for obj, stamps in zip(objs, await _stamps_of(session, objs), strict=True)
+        for stamp in _unique(stamps) or [{}]
+    ]
+    # One executemany INSERT (no ORM objects: building thousands of them costs more than the
+    # insert itself), executed now, after the flush above, so ids follow the order of calls.
+    await session.execute(insert(RegistryChange), rows)

@@ -1,5 +1,155 @@
 """Batch upload from phones: mixed items, per-item results, Idempotency-Key."""
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
 
-router = APIRouter(prefix="/api/v1")
+from fastapi import APIRouter, Request
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from backend.core.db import SessionDep
+from backend.core.idempotency import Idempotency, idempotent
+from backend.core.messages import pick_language
+from backend.models.base import utcnow
+from backend.policy import Subject
+from backend.policy.deps import allowed
+from backend.sync import upload_service
+from backend.sync.upload_service import HANDLERS, MAX_ITEMS, UploadContext, discover_handlers
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+discover_handlers()
+
+
+class RawItem(BaseModel):
+    """An item that is not valid as its kind: let through so it is answered on its own."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Any = None
+    id: Any = None
+
+
+def _kind_of(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind if isinstance(kind, str) and kind in HANDLERS else "raw"
+
+
+def _tolerant(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # One bad item must not fail the batch: keep it raw, to be rejected on its own with the
+    # errors of its kind (process_batch validates it again to say what is wrong).
+    try:
+        return handler(value)
+    except ValidationError:
+        return RawItem.model_validate(value if isinstance(value, dict) else {"value": value})
+
+
+def _item_union():
+    choices = [Annotated[handler.model, Tag(kind)] for kind, handler in sorted(HANDLERS.items())]
+    choices.append(Annotated[SkipJsonSchema[RawItem], Tag("raw")])
+    return Annotated[
+        Union[tuple(choices)],  # noqa: UP007
+        Discriminator(_kind_of),
+        WrapValidator(_tolerant),
+    ]
+
+
+UploadItem = _item_union()
+
+
+class UploadRequest(BaseModel):
+    sent_at: AwareDatetime = Field(
+        description="The phone's clock when this request is sent (set it again on every "
+        "retry; it is not part of the Idempotency-Key fingerprint). The phone's clock error "
+        "is sent_at minus the server's receipt time."
+    )
+    items: list[UploadItem] = Field(min_length=1, max_length=MAX_ITEMS)  # type: ignore[valid-type]
+
+
+class ItemProblem(BaseModel):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class ItemResultOut(BaseModel):
+    index: int = Field(description="position of the item in the request")
+    kind: str | None
+    id: str | None
+    status: Literal["created", "duplicate", "conflict", "rejected"] = Field(
+        description="created: stored now; duplicate: already stored with the same content; "
+        "conflict: this id is stored with other content (kept as it was); rejected: not "
+        "stored, see problem. created/duplicate mean the phone may forget the item."
+    )
+    held: bool = Field(
+        default=False,
+        description="stored, but waiting for its patrol to arrive; filed when it does",
+    )
+    flags: list[str] | None = Field(
+        default=None, description="scans: what looks wrong (the scan is kept and reviewed)"
+    )
+    problem: ItemProblem | None = None
+
+
+class UploadResponse(BaseModel):
+    received_at: datetime
+    clock_offset_seconds: float
+    summary: dict[str, int]
+    results: list[ItemResultOut]
+
+
+_DUMP = TypeAdapter(dict[str, Any])
+Uploader = Annotated[Subject, allowed("sync.upload")]
+UploadIdempotency = Annotated[Idempotency, idempotent(exclude_fields=("sent_at",))]
+
+
+@router.post(
+    "/sync/upload",
+    name="sync-upload",
+    response_model=UploadResponse,
+    responses={
+        409: {"description": "the same Idempotency-Key is still being processed"},
+        422: {"description": "invalid batch, or an Idempotency-Key reused with another body"},
+    },
+)
+async def upload(
+    request: Request,
+    session: SessionDep,
+    subject: Uploader,
+    idem: UploadIdempotency,
+    body: UploadRequest,
+):
+    """Upload up to 500 patrols, patrol ends, scans and track segments, in any order.
+
+    Every item is answered on its own (`results[i]` answers `items[i]`); items that are valid
+    are stored even when others fail. Send an `Idempotency-Key` and re-send the same batch
+    with the same key until an answer arrives.
+    """
+    if idem.replay is not None:
+        return idem.replay
+    ctx = UploadContext(
+        session=session,
+        settings=request.app.state.settings,
+        now=utcnow(),
+        lang=pick_language(request.headers.get("accept-language")),
+        subject=subject,
+    )
+    device_id: uuid.UUID | None = getattr(request.state, "device_id", None)
+    outcome = await upload_service.upload(
+        ctx, items=body.items, sent_at=body.sent_at, device_id=device_id
+    )
+    return await idem.respond(session, _DUMP.dump_json(outcome))

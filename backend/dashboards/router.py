@@ -1,0 +1,277 @@
+"""Dashboard routes: the summary of a scope and period, its tables, and the map layers."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from backend.core.db import SessionDep
+from backend.core.errors import Invalid
+from backend.core.messages import pick_language
+from backend.dashboards import exports, maps, schemas, service, tables
+from backend.dashboards.report_router import router as reports_router
+from backend.dashboards.sqlfuncs import local_date
+from backend.models import utcnow
+from backend.policy import Subject
+from backend.policy.dashboards import KINDS, Scope, resolve_scope
+from backend.policy.deps import allowed
+
+router = APIRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
+Reader = Annotated[Subject, allowed("dashboard.read")]
+MapReader = Annotated[Subject, allowed("map.read")]
+ScopeParam = Annotated[
+    str,
+    Query(
+        description="`union:<id>`, `admin:<id>` or `site:<id>`",
+        examples=["union:7b0c3a52-3c55-4d3b-9a56-5f7f4f0b8f11"],
+        max_length=64,
+    ),
+]
+FromParam = Annotated[
+    date | None, Query(alias="from", description="first local day (default: 1st of the month)")
+]
+ToParam = Annotated[date | None, Query(description="last local day, inclusive (default: today)")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+FormatParam = Annotated[exports.Format, Query(description="json, or a csv/xlsx file")]
+
+
+async def dashboard_scope(session: SessionDep, subject: Reader, scope: ScopeParam) -> Scope:
+    """The asked scope, if the caller may see it (404 otherwise)."""
+    kind, _, raw_id = scope.partition(":")
+    try:
+        scope_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise Invalid(code="scope_invalid") from None
+    if kind not in KINDS:
+        raise Invalid(code="scope_invalid")
+    return await resolve_scope(session, subject, kind, scope_id)
+
+
+ScopeDep = Annotated[Scope, Depends(dashboard_scope)]
+
+
+def period_of(first: FromParam = None, to: ToParam = None) -> service.Period:
+    return service.make_period(first, to, today=local_date(utcnow()))
+
+
+PeriodDep = Annotated[service.Period, Depends(period_of)]
+
+
+@router.get("/summary", name="dashboards-summary", response_model=schemas.DashboardSummary)
+async def summary(
+    request: Request,
+    session: SessionDep,
+    subject: Reader,
+    scope: ScopeDep,
+    period: PeriodDep,
+    trend: Literal["week", "month"] = "month",
+):
+    """Incidents, response times, overdue escalations, patrols against plan, house coverage
+    and trends for a scope and period (local days, Asia/Ho_Chi_Minh)."""
+    lang = pick_language(request.headers.get("accept-language"))
+    return await service.summary(
+        session,
+        subject=subject,
+        scope=scope,
+        period=period,
+        trend=trend,
+        now=utcnow(),
+        lang=lang,
+        sessions=request.app.state.session_factory,
+    )
+
+
+def _lang(request: Request) -> str:
+    return pick_language(request.headers.get("accept-language"))
+
+
+@router.get(
+    "/teams",
+    name="dashboards-teams",
+    response_model=list[schemas.TeamRank],
+    responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
+)
+async def teams(
+    request: Request,
+    session: SessionDep,
+    subject: Reader,
+    scope: ScopeDep,
+    period: PeriodDep,
+    limit: Limit = 100,
+    format: FormatParam = "json",
+):
+    """Team activity (patrols, scans, reports, flags) ranked."""
+    rows = await tables.team_ranking(
+        session, subject=subject, scope=scope, period=period, limit=limit
+    )
+    if format == "json":
+        return rows
+    return await exports.table_export(
+        session,
+        subject=subject,
+        rows=rows,
+        columns=exports.RANKING_COLUMNS,
+        fmt=format,
+        lang=_lang(request),
+        filename="xep-hang-to",
+        object_type="dashboard_teams",
+        detail=_detail(scope, period),
+    )
+
+
+def _detail(scope: Scope, period: service.Period) -> dict:
+    return {"scope": f"{scope.kind}:{scope.id}", "from": str(period.first), "to": str(period.last)}
+
+
+@router.get(
+    "/coverage",
+    name="dashboards-coverage",
+    response_model=list[schemas.HouseCoverage],
+    responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
+)
+async def coverage(
+    request: Request,
+    session: SessionDep,
+    subject: Reader,
+    scope: ScopeDep,
+    period: PeriodDep,
+    limit: Limit = 100,
+    format: FormatParam = "json",
+):
+    """Patrol coverage against incidents: each house with incidents in the period, when it
+    was last patrolled before its latest one and how often in the 30 days before."""
+    rows = await tables.coverage_against_incidents(
+        session, subject=subject, scope=scope, period=period, limit=limit
+    )
+    if format == "json":
+        return rows
+    return await exports.table_export(
+        session,
+        subject=subject,
+        rows=rows,
+        columns=exports.COVERAGE_COLUMNS,
+        fmt=format,
+        lang=_lang(request),
+        filename="tuan-tra-va-vu-viec",
+        object_type="dashboard_coverage",
+        detail=_detail(scope, period),
+    )
+
+
+@router.get(
+    "/houses/uncovered",
+    name="dashboards-uncovered-houses",
+    response_model=list[schemas.UncoveredHouse],
+    responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
+)
+async def uncovered(
+    request: Request,
+    session: SessionDep,
+    subject: Reader,
+    scope: ScopeDep,
+    period: PeriodDep,
+    limit: Limit = 100,
+    format: FormatParam = "json",
+):
+    """Houses of the scope not patrolled in the period, longest unpatrolled first."""
+    rows = await tables.uncovered_houses(
+        session, subject=subject, scope=scope, period=period, limit=limit
+    )
+    if format == "json":
+        return rows
+    return await exports.table_export(
+        session,
+        subject=subject,
+        rows=rows,
+        columns=exports.UNCOVERED_COLUMNS,
+        fmt=format,
+        lang=_lang(request),
+        filename="nha-tro-chua-tuan-tra",
+        object_type="dashboard_uncovered",
+        detail=_detail(scope, period),
+    )
+
+
+@router.get(
+    "/completeness",
+    name="dashboards-completeness",
+    response_model=schemas.Completeness,
+    responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
+)
+async def completeness(
+    request: Request,
+    session: SessionDep,
+    subject: Reader,
+    scope: ScopeDep,
+    period: PeriodDep,
+    threshold: Annotated[float, Query(gt=0, le=1)] = 0.8,
+    format: FormatParam = "json",
+):
+    """Reporting completeness and timeliness per union unit, with the lagging teams (the
+    file formats export the laggards)."""
+    result = await tables.completeness(
+        session, subject=subject, scope=scope, period=period, threshold=threshold
+    )
+    if format == "json":
+        return result
+    return await exports.table_export(
+        session,
+        subject=subject,
+        rows=result["laggards"],
+        columns=exports.LAGGARD_COLUMNS,
+        fmt=format,
+        lang=_lang(request),
+        filename="to-cham-bao-cao",
+        object_type="dashboard_completeness",
+        detail=_detail(scope, period),
+    )
+
+
+def _bbox(
+    bbox: Annotated[
+        str, Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)", max_length=100)
+    ],
+) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in bbox.split(","))
+    except ValueError:
+        raise Invalid(code="bbox_invalid") from None
+    if len(values) != 4:
+        raise Invalid(code="bbox_invalid")
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise Invalid(code="bbox_invalid")
+    return values  # type: ignore[return-value]
+
+
+BBox = Annotated[tuple[float, float, float, float], Depends(_bbox)]
+
+
+@router.get(
+    "/map/incidents", name="dashboards-map-incidents", response_model=schemas.FeatureCollection
+)
+async def map_incidents(
+    request: Request,
+    session: SessionDep,
+    subject: MapReader,
+    bbox: BBox,
+    period: PeriodDep,
+    zoom: Annotated[int, Query(ge=0, le=22)] = 12,
+):
+    """Incidents in a box: counts per ward below zoom 14, points from zoom 14 (protected
+    reporters' incidents are withheld from points except for the police)."""
+    limit = request.app.state.settings.geojson_limit_max
+    return await maps.incident_layer(
+        session, subject=subject, bbox=bbox, period=period, zoom=zoom, limit=limit
+    )
+
+
+@router.get("/map/houses", name="dashboards-map-houses", response_model=schemas.FeatureCollection)
+async def map_houses(request: Request, session: SessionDep, subject: MapReader, bbox: BBox):
+    """Houses in a box coloured by days since their last patrol."""
+    limit = request.app.state.settings.geojson_limit_max
+    return await maps.house_layer(session, subject=subject, bbox=bbox, now=utcnow(), limit=limit)
+
+
+routers = (router, reports_router)

@@ -1,0 +1,398 @@
+"""The dashboard summary of a scope and period, read from rollups and small live tables only.
+
+Raw scans and incidents are never aggregated here: incident figures come from the day × cell
+rollups, team figures from team × day, coverage from house × month (house × day for the
+partial months at the edges of a period); only open escalations are read live (a small set).
+"""
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, union, union_all
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.errors import Invalid
+from backend.dashboards.buckets import percentile
+from backend.dashboards.sqlfuncs import month_of, week_of
+from backend.models import BoardingHouse
+from backend.models.incident import Escalation, Incident, IncidentCategory
+from backend.models.rollup import (
+    RollupHouseDay,
+    RollupHouseMonth,
+    RollupIncidentDay,
+    RollupIncidentMonth,
+    RollupIncidentTime,
+    RollupIncidentTimeMonth,
+    RollupTeamDay,
+    RollupTeamMonth,
+)
+from backend.policy import Subject, visible
+from backend.policy.dashboards import Scope, cells_in, houses_where, incident_scope, teams_in
+
+MAX_PERIOD_DAYS = 3 * 366
+OVERDUE_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def make_period(first: date | None, last: date | None, *, today: date) -> Period:
+    """The asked period, by default the current month so far; refused when inverted or huge."""
+    first = first or today.replace(day=1)
+    last = last or max(first, today)
+    if last < first:
+        raise Invalid(code="period_invalid")
+    if (last - first).days + 1 > MAX_PERIOD_DAYS:
+        raise Invalid(code="period_too_long", max_days=MAX_PERIOD_DAYS)
+    return Period(first, last)
+
+
+def bucket_expr(column, trend: str):
+    return week_of(column) if trend == "week" else month_of(column)
+
+
+def trend_starts(period: Period, trend: str) -> list[date]:
+    """Every week (Monday) or month start the period touches, so empty ones show as zero."""
+    if trend == "week":
+        start = period.first - timedelta(days=period.first.weekday())
+        step = lambda d: d + timedelta(days=7)  # noqa: E731
+    else:
+        start = period.first.replace(day=1)
+        step = lambda d: (d.replace(day=28) + timedelta(days=4)).replace(day=1)  # noqa: E731
+    out = []
+    while start <= period.last:
+        out.append(start)
+        start = step(start)
+    return out
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def incident_figures(
+    session: AsyncSession, subject: Subject, scope: Scope, period: Period, trend: str, lang: str
+) -> tuple[dict, dict[date, int]]:
+    """Incidents by category, severity, status (and per trend bucket), and response times.
+
+    Whole months are read from the month margins, the days at a period's edges from the day
+    rollup; both are a few rows per cell."""
+    cells = cells_in(subject, scope)
+    months, edges = _whole_months(period)
+    by: dict[str, dict] = {d: defaultdict(int) for d in ("category", "severity", "status", "day")}
+    protected = 0
+    times: dict[str, list] = {"ack": [], "resolve": []}
+    if months:
+        m, tm = RollupIncidentMonth, RollupIncidentTimeMonth
+        rows = await session.execute(
+            select(m.dim, m.value, func.sum(m.n), func.sum(m.protected))
+            .where(m.month.in_(months), m.cell_id.in_(cells))
+            .group_by(m.dim, m.value)
+        )
+        for dim, value, n, prot in rows:
+            by[dim][int(value) if dim == "severity" else value] += int(n)
+            if dim == "status":
+                protected += int(prot or 0)
+        hist = await session.execute(
+            select(tm.kind, tm.bucket_s, func.sum(tm.n))
+            .where(tm.month.in_(months), tm.cell_id.in_(cells))
+            .group_by(tm.kind, tm.bucket_s)
+        )
+        for kind, bucket, n in hist:
+            times[kind].append((int(bucket), int(n)))
+    if edges:
+        r, t = RollupIncidentDay, RollupIncidentTime
+        spans = or_(*[r.day.between(a, b) for a, b in edges])
+        rows = await session.execute(
+            select(r.day, r.category, r.severity, r.status, func.sum(r.n), func.sum(r.protected))
+            .where(spans, r.cell_id.in_(cells))
+            .group_by(r.day, r.category, r.severity, r.status)
+        )
+        for day, category, severity, status, n, prot in rows:
+            n = int(n)
+            by["category"][category] += n
+            by["severity"][severity] += n
+            by["status"][status] += n
+            by["day"][str(_as_date(day))] += n
+            protected += int(prot or 0)
+        hist = await session.execute(
+            select(t.kind, t.bucket_s, func.sum(t.n))
+            .where(or_(*[t.day.between(a, b) for a, b in edges]), t.cell_id.in_(cells))
+            .group_by(t.kind, t.bucket_s)
+        )
+        for kind, bucket, n in hist:
+            times[kind].append((int(bucket), int(n)))
+    per_bucket: dict[date, int] = defaultdict(int)
+    for day, n in by["day"].items():
+        day = _as_date(day)
+        if period.first <= day <= period.last:
+            per_bucket[_bucket_start(day, trend)] += n
+    names = dict(
+        (
+            await session.execute(
+                select(
+                    IncidentCategory.code,
+                    IncidentCategory.name_en if lang == "en" else IncidentCategory.name_vi,
+                ).where(IncidentCategory.parent_code.is_(None))
+            )
+        ).all()
+    )
+    figures = {
+        "total": sum(by["status"].values()),
+        "protected_reporter": protected,
+        "by_category": [
+            {"category": c, "name": names.get(c, c), "count": n}
+            for c, n in sorted(by["category"].items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "by_severity": [{"severity": s, "count": by["severity"].get(s, 0)} for s in (1, 2, 3, 4)],
+        "by_status": [{"status": s, "count": n} for s, n in sorted(by["status"].items())],
+        "time_to_acknowledge": _times(times["ack"]),
+        "time_to_resolve": _times(times["resolve"]),
+    }
+    return figures, per_bucket
+
+
+def _bucket_start(day: date, trend: str) -> date:
+    return day - timedelta(days=day.weekday()) if trend == "week" else day.replace(day=1)
+
+
+def _times(hist: list[tuple[int, int]]) -> dict:
+    return {
+        "count": sum(n for _, n in hist),
+        "median_seconds": percentile(hist, 50),
+        "p90_seconds": percentile(hist, 90),
+    }
+
+
+async def team_figures(
+    session: AsyncSession, subject: Subject, scope: Scope, period: Period, trend: str
+) -> tuple[dict, dict[date, dict]]:
+    """Patrols done against planned, team activity totals, and their trend.
+
+    Totals come from team × month for whole months (team × day at the edges); a weekly trend
+    needs the day rows of the period."""
+    teams = teams_in(subject, scope)
+    months, edges = _whole_months(period)
+    cols = (
+        "patrols",
+        "patrols_completed",
+        "windows_planned",
+        "windows_done",
+        "windows_partial",
+        "windows_missed",
+        "scans",
+        "flagged",
+        "incidents",
+    )
+    d, m = RollupTeamDay, RollupTeamMonth
+    parts = []
+    if months:
+        parts.append(
+            select(m.month.label("b"), m.team_id, *[getattr(m, c) for c in cols]).where(
+                m.month.in_(months), m.team_id.in_(teams)
+            )
+        )
+    if edges:
+        parts.append(
+            select(month_of(d.day).label("b"), d.team_id, *[getattr(d, c) for c in cols]).where(
+                or_(*[d.day.between(a, b) for a, b in edges]), d.team_id.in_(teams)
+            )
+        )
+    inner = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    sums = [func.sum(inner.c[c]) for c in cols]
+    totals = dict.fromkeys(cols, 0)
+    per_bucket: dict[date, dict] = {}
+    for b, *values in await session.execute(select(inner.c.b, *sums).group_by(inner.c.b)):
+        values = [int(v or 0) for v in values]
+        per_bucket[_as_date(b)] = dict(zip(cols, values, strict=True))
+        for c, v in zip(cols, values, strict=True):
+            totals[c] += v
+    if trend == "week":
+        # Weeks cut across months: the series needs the day rows of the period.
+        week = bucket_expr(d.day, "week").label("b")
+        series = (
+            select(week, *[getattr(d, c) for c in cols])
+            .where(d.day.between(period.first, period.last), d.team_id.in_(teams))
+            .subquery()
+        )
+        rows = await session.execute(
+            select(series.c.b, *[func.sum(series.c[c]) for c in cols]).group_by(series.c.b)
+        )
+        per_bucket = {
+            _as_date(b): dict(zip(cols, [int(v or 0) for v in values], strict=True))
+            for b, *values in rows
+        }
+    active = await session.scalar(
+        select(func.count(func.distinct(inner.c.team_id))).where(inner.c.patrols > 0)
+    )
+    in_scope = await session.scalar(select(func.count()).select_from(teams.subquery()))
+    planned = totals["windows_planned"]
+    return (
+        {
+            "teams": int(in_scope or 0),
+            "teams_active": int(active or 0),
+            "patrols": totals["patrols"],
+            "patrols_completed": totals["patrols_completed"],
+            "windows_planned": planned,
+            "windows_done": totals["windows_done"],
+            "windows_partial": totals["windows_partial"],
+            "windows_missed": totals["windows_missed"],
+            "done_rate": round(totals["windows_done"] / planned, 4) if planned else None,
+            "scans": totals["scans"],
+            "flagged_scans": totals["flagged"],
+            "reports": totals["incidents"],
+        },
+        per_bucket,
+    )
+
+
+def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """Months wholly inside the period, and the (first, last) day spans left at its edges."""
+    months, edges = [], []
+    cursor = period.first
+    while cursor <= period.last:
+        nxt = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = min(nxt - timedelta(days=1), period.last)
+        if cursor.day == 1 and end == nxt - timedelta(days=1):
+            months.append(cursor)
+        else:
+            edges.append((cursor, end))
+        cursor = nxt
+    return months, edges
+
+
+def scanned_houses(period: Period):
+    """SELECT of the distinct houses scanned at least once in the period (any scope)."""
+    m, d = RollupHouseMonth, RollupHouseDay
+    months, edges = _whole_months(period)
+    parts = []
+    if months:
+        parts.append(select(m.house_id).where(m.month.in_(months)))
+    if edges:
+        parts.append(select(d.house_id).where(or_(*[d.day.between(a, b) for a, b in edges])))
+    return union(*parts) if len(parts) > 1 else parts[0].distinct()
+
+
+async def house_figures(
+    session: AsyncSession, subject: Subject, scope: Scope, period: Period
+) -> dict:
+    """Houses of the scope, and how many were patrolled in the period (one pass)."""
+    h, m = BoardingHouse, RollupHouseMonth
+    months, edges = _whole_months(period)
+    if len(months) == 1 and not edges:
+        # One month: at most one row per house, a plain join on the primary key.
+        join, seen = and_(m.house_id == h.id, m.month == months[0]), m.house_id
+        base = select(func.count(), func.count(seen)).select_from(h).outerjoin(m, join)
+    else:
+        sub = scanned_houses(period).subquery()
+        base = (
+            select(func.count(), func.count(sub.c.house_id))
+            .select_from(h)
+            .outerjoin(sub, sub.c.house_id == h.id)
+        )
+    total, covered = (await session.execute(base.where(houses_where(subject, scope)))).one()
+    total, covered = int(total or 0), int(covered or 0)
+    return {
+        "total": total,
+        "covered": covered,
+        "uncovered": max(total - covered, 0),
+        "coverage_rate": round(covered / total, 4) if total else None,
+    }
+
+
+async def overdue_escalations(
+    session: AsyncSession, subject: Subject, scope: Scope, now: datetime
+) -> dict:
+    """Open escalations past their deadline now, in scope (a live read of a small set)."""
+    e, i = Escalation, Incident
+    where = [
+        e.status == "open",
+        e.deadline_at < now,
+        visible(subject, Incident),
+        incident_scope(scope, Incident),
+    ]
+    base = select(e, i.category, i.severity).join(i, i.id == e.incident_id).where(*where)
+    count = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = await session.execute(base.order_by(e.deadline_at).limit(OVERDUE_ITEMS))
+    items = [
+        {
+            "escalation_id": esc.id,
+            "incident_id": esc.incident_id,
+            "category": category,
+            "severity": severity,
+            "target_kind": esc.target_kind,
+            "level": esc.level,
+            "deadline_at": esc.deadline_at,
+            "overdue_seconds": int((now - esc.deadline_at).total_seconds()),
+        }
+        for esc, category, severity in rows
+    ]
+    return {"count": int(count or 0), "items": items}
+
+
+async def summary(
+    session: AsyncSession,
+    *,
+    subject: Subject,
+    scope: Scope,
+    period: Period,
+    trend: str,
+    now: datetime,
+    lang: str = "vi",
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> dict:
+    """Every headline figure of the dashboard for a scope and period.
+
+    Given a session factory on PostgreSQL, the four independent groups of figures are read
+    at the same time on connections of their own (read-only), so the answer takes about as
+    long as the slowest group instead of their sum.
+    """
+    jobs = (
+        lambda s: incident_figures(s, subject, scope, period, trend, lang),
+        lambda s: team_figures(s, subject, scope, period, trend),
+        lambda s: house_figures(s, subject, scope, period),
+        lambda s: overdue_escalations(s, subject, scope, now),
+    )
+    if sessions is not None and session.bind.dialect.name == "postgresql":
+
+        async def apart(job):
+            async with sessions() as own:
+                return await job(own)
+
+        results = await asyncio.gather(*(apart(job) for job in jobs))
+    else:
+        results = [await job(session) for job in jobs]
+    (incidents, inc_trend), (teams, team_trend), houses, overdue = results
+    series = []
+    for start in trend_starts(period, trend):
+        t = team_trend.get(start, {})
+        series.append(
+            {
+                "start": start,
+                "incidents": inc_trend.get(start, 0),
+                "patrols": t.get("patrols", 0),
+                "scans": t.get("scans", 0),
+                "flagged_scans": t.get("flagged", 0),
+                "windows_planned": t.get("windows_planned", 0),
+                "windows_done": t.get("windows_done", 0),
+            }
+        )
+    return {
+        "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name},
+        "period": {"from": period.first, "to": period.last},
+        "generated_at": now,
+        "incidents": incidents,
+        "escalations_overdue": overdue,
+        "patrols": teams,
+        "houses": houses,
+        "trend": {"by": trend, "series": series},
+    }

@@ -1,0 +1,217 @@
+"""Creating incidents from the field: validate against the taxonomy, locate, seal, store once."""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core.config import Settings
+from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.text import fold
+from backend.incidents import transitions
+from backend.incidents.dbutil import insert_once
+from backend.incidents.schemas import IncidentPut
+from backend.incidents.sealing import Sealer
+from backend.incidents.timeline import Actor, add_entry, audit, incident_snapshot
+from backend.incidents.views import is_reporter
+from backend.models import BoardingHouse, Enterprise, Site, SiteAdminUnit, Team, User
+from backend.models.incident import Incident, IncidentCategory
+from backend.policy import Subject, authorize, get_visible
+
+
+def request_hash(body: IncidentPut) -> str:
+    """SHA-256 of the body in canonical JSON: equal for an identical re-send.
+
+    Fields at their defaults are left out, so adding an optional field later does not turn an
+    old phone's re-send into a conflict.
+    """
+    data = body.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _category(
+    session: AsyncSession, code: str, subtype: str | None
+) -> tuple[IncidentCategory, IncidentCategory | None]:
+    category = await session.get(IncidentCategory, code)
+    if category is None or category.parent_code is not None or not category.active:
+        raise Invalid(code="unknown_category", category=code)
+    sub = None
+    if subtype is not None:
+        sub = await session.get(IncidentCategory, f"{code}.{subtype}")
+        if sub is None or sub.parent_code != code or not sub.active:
+            raise Invalid(code="unknown_category", category=code, subtype=subtype)
+    return category, sub
+
+
+async def _visible_or(session, subject, model, obj_id, code):
+    try:
+        return await get_visible(session, subject, model, obj_id)
+    except NotFound:
+        raise Invalid(code=code, id=str(obj_id)) from None
+
+
+async def _team(session: AsyncSession, subject: Subject, team_id: uuid.UUID | None) -> Team:
+    if team_id is None:
+        if len(subject.team_ids) != 1:
+            raise Invalid(code="team_required")
+        team_id = next(iter(subject.team_ids))
+    return await _visible_or(session, subject, Team, team_id, "unknown_team")
+
+
+async def _site_ward(session: AsyncSession, site_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        select(SiteAdminUnit.admin_unit_id)
+        .where(SiteAdminUnit.site_id == site_id)
+        .order_by(SiteAdminUnit.admin_unit_id)
+        .limit(1)
+    )
+
+
+def _check_labour(body: IncidentPut, labour: bool) -> None:
+    given = [
+        body.enterprise_id,
+        body.workers_involved,
+        body.labour_started_at,
+        body.labour_ended_at,
+    ]
+    if labour and (body.enterprise_id is None or body.workers_involved is None):
+        raise Invalid(code="labour_fields_required")
+    if labour and body.labour_started_at is None:
+        raise Invalid(code="labour_fields_required")
+    if not labour and any(v is not None for v in given):
+        raise Invalid(code="labour_fields_not_allowed")
+
+
+async def _replay(
+    session: AsyncSession, *, subject: Subject, incident_id: uuid.UUID, digest: str, sealer: Sealer
+) -> Incident:
+    existing = await get_visible(session, subject, Incident, incident_id)
+    if existing.request_hash == digest and is_reporter(existing, subject, sealer):
+        return existing
+    raise Conflict(code="incident_conflict", incident_id=str(incident_id))
+
+
+async def put_incident(
+    session: AsyncSession,
+    *,
+    subject: Subject,
+    incident_id: uuid.UUID,
+    body: IncidentPut,
+    sealer: Sealer,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Incident, bool]:
+    """Create an incident under the phone's id; an identical re-send returns the stored one."""
+    digest = request_hash(body)
+    if await session.scalar(select(Incident.id).where(Incident.id == incident_id)):
+        return await _replay(
+            session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
+        ), False
+    authorize(subject, "incident.create")
+    team = await _team(session, subject, body.team_id)
+    category, sub = await _category(session, body.category, body.subtype)
+    _check_labour(body, (sub or category).labour_fields or category.labour_fields)
+    house = site = None
+    if body.house_id:
+        house = await _visible_or(session, subject, BoardingHouse, body.house_id, "unknown_house")
+    site_id = body.site_id or (house.site_id if house else None)
+    if body.site_id:
+        site = await _visible_or(session, subject, Site, body.site_id, "unknown_site")
+    elif site_id:
+        site = await session.get(Site, site_id)
+    covering = site.union_unit_id if site else None
+    if body.enterprise_id:
+        enterprise = await session.get(Enterprise, body.enterprise_id)
+        if enterprise is None or enterprise.deleted_at is not None:
+            raise Invalid(code="unknown_enterprise", id=str(body.enterprise_id))
+        if enterprise.site_id:
+            covering = (
+                await session.scalar(
+                    select(Site.union_unit_id).where(Site.id == enterprise.site_id)
+                )
+                or covering
+            )
+    ward = house.admin_unit_id if house else None
+    if ward is None and site is not None:
+        ward = await _site_ward(session, site.id)
+    user = await session.get(User, subject.user_id)
+    incident = Incident(
+        id=incident_id,
+        team_id=team.id,
+        category=category.code,
+        subtype=body.subtype,
+        severity=body.severity,
+        status="draft",
+        occurred_at=body.occurred_at,
+        summary=body.summary,
+        place_text=body.place_text,
+        search_text=fold(
+            " ".join(filter(None, [body.summary, body.place_text, house and house.name]))
+        ),
+        house_id=house.id if house else None,
+        site_id=site.id if site else None,
+        lat=body.lat,
+        lon=body.lon,
+        admin_unit_id=ward or team.admin_unit_id,
+        union_unit_id=team.union_unit_id,
+        covering_union_unit_id=covering,
+        patrol_id=body.patrol_id,
+        enterprise_id=body.enterprise_id,
+        workers_involved=body.workers_involved,
+        labour_started_at=body.labour_started_at,
+        labour_ended_at=body.labour_ended_at,
+        protect_reporter=body.protect_reporter,
+        persons_count=len(body.persons_involved),
+        request_hash=digest,
+        created_at=now,
+        updated_at=now,
+    )
+    if body.protect_reporter:
+        incident.reporter_ref = sealer.ref(user.id)
+        incident.reporter_sealed = sealer.seal(
+            {"user_id": str(user.id), "full_name": user.full_name, "phone": user.phone},
+            bound_to=incident.id,
+        )
+    else:
+        incident.reporter_id = user.id
+    if body.persons_involved:
+        incident.persons_sealed = sealer.seal(
+            [p.model_dump(mode="json") for p in body.persons_involved], bound_to=incident.id
+        )
+    if not await insert_once(session, incident):
+        return await _replay(
+            session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
+        ), False
+    incident = await session.get(Incident, incident_id)
+    actor = Actor(subject=subject, is_reporter=True, sealed=body.protect_reporter)
+    await add_entry(
+        session,
+        incident=incident,
+        actor=actor,
+        kind="transition",
+        now=now,
+        action="create",
+        to_status="draft",
+    )
+    await audit(
+        session,
+        actor=actor,
+        action="incident.create",
+        incident=incident,
+        after=incident_snapshot(incident),
+    )
+    if body.submit:
+        await transitions.apply(
+            session,
+            incident=incident,
+            actor=actor,
+            action="submit",
+            sealer=sealer,
+            settings=settings,
+            now=now,
+        )
+    return incident, True

@@ -1,0 +1,35 @@
+"""Vietnamese wording of pushes and SMS: generic on purpose, details stay behind sign-in."""
+
+import unicodedata
+
+from backend.notifications.channels.base import EventEnvelope
+
+# Event type prefix -> (push title, push body). The longest matching prefix wins.
+PUSH_TEXTS: dict[str, tuple[str, str]] = {
+    "": ("TTQ: thông báo mới", "Mở ứng dụng để xem chi tiết."),
+    "incident": ("Vụ việc mới", "Có vụ việc cần bạn xem xét."),
+    "incident.escalated": ("Vụ việc chuyển đến bạn", "Cần xác nhận tiếp nhận ngay."),
+    "escalation": ("Vụ việc cần xác nhận", "Có vụ việc chưa được xác nhận đúng hạn."),
+    "patrol": ("Tuần tra", "Có cập nhật về ca tuần tra."),
+    "patrol.missed": ("Ca tuần tra bị bỏ lỡ", "Một ca tuần tra đã không được thực hiện."),
+    "notification.test": ("Thông báo thử", "Thông báo của bạn đang hoạt động."),
+}
+
+
+def push_text(event: EventEnvelope) -> tuple[str, str]:
+    """Title and body of the push for an event type."""
+    best = ""
+    for prefix in PUSH_TEXTS:
+        if (event.type == prefix or event.type.startswith(prefix + ".")) and len(prefix) > len(
+            best
+        ):
+            best = prefix
+    return PUSH_TEXTS[best]
+
+
+def sms_text(event: EventEnvelope) -> str:
+    """A short SMS without diacritics (one GSM-7 segment), pointing to the app."""
+    title, body = push_text(event)
+    text = f"[TTQ] {title}. {body} Mã: {str(event.id)[:8]}".replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain[:160]

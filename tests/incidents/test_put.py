@@ -1,0 +1,150 @@
+"""Reporting: the idempotent PUT, its validation, and the `incident` kind of the batch upload."""
+
+import uuid
+
+from sqlalchemy import func, select
+
+from backend.models.incident import Incident, IncidentTimelineEntry
+from tests.factories import auth, make_user
+from tests.incidents.world import body, report, stored
+
+
+async def test_put_is_idempotent(app, client, session, city):
+    iid = uuid.uuid4()
+    first = await report(client, app, city.member_a, iid, house_id=str(city.house_a.id))
+    again = await report(client, app, city.member_a, iid, house_id=str(city.house_a.id))
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] == str(iid)
+    assert again.headers["etag"] == first.headers["etag"]
+    rows = await session.scalar(
+        select(func.count()).where(IncidentTimelineEntry.incident_id == iid)
+    )
+    assert rows == 3  # created, submitted, routed: once each
+    other = await report(client, app, city.member_a, iid, severity=2)
+    assert other.status_code == 409 and other.json()["code"] == "incident_conflict"
+    # The same body from another member of the team is not the reporter's re-send.
+    by_other = await report(client, app, city.member_a2, iid, house_id=str(city.house_a.id))
+    assert by_other.status_code == 409
+    # Someone who cannot see it learns nothing: 404.
+    outside = await report(client, app, city.leader_b, iid, house_id=str(city.house_a.id))
+    assert outside.status_code == 404
+
+
+async def test_put_replay_after_progress_still_200(app, client, city):
+    iid = uuid.uuid4()
+    await report(client, app, city.member_a, iid)
+    await client.post(
+        f"/api/v1/incidents/{iid}/transitions",
+        json={"action": "triage"},
+        headers=auth(app, city.officer_gx),
+    )
+    again = await report(client, app, city.member_a, iid)
+    assert again.status_code == 200 and again.json()["status"] == "triaged"
+
+
+async def test_location_decides_jurisdiction(app, client, session, city):
+    r = await report(client, app, city.member_a, house_id=str(city.house_q.id))
+    row = await stored(session, r.json()["id"])
+    assert row.admin_unit_id == city.ward_q.id and row.site_id is None
+    r = await report(client, app, city.member_a, house_id=str(city.house_a.id))
+    row = await stored(session, r.json()["id"])
+    assert (row.admin_unit_id, row.site_id) == (city.ward_a.id, city.site.id)
+    assert row.covering_union_unit_id == city.union_x.id
+    r = await report(client, app, city.member_a, site_id=str(city.site.id), lat=10.76, lon=106.72)
+    row = await stored(session, r.json()["id"])
+    assert (row.admin_unit_id, row.site_id, row.lat) == (city.ward_a.id, city.site.id, 10.76)
+    r = await report(client, app, city.member_a)  # nowhere in particular: the team's ward
+    assert (await stored(session, r.json()["id"])).admin_unit_id == city.ward_a.id
+    assert r.json()["team_id"] == str(city.team_a.id)
+
+
+async def test_labour_incident_fields(app, client, session, city):
+    labour = {
+        "category": "labour",
+        "subtype": "work_stoppage",
+        "enterprise_id": str(city.enterprise.id),
+        "workers_involved": 300,
+        "labour_started_at": "2026-11-20T07:00:00+07:00",
+    }
+    r = await report(client, app, city.member_a, **labour)
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert (got["workers_involved"], got["enterprise_id"]) == (300, str(city.enterprise.id))
+    r = await report(client, app, city.member_a, **{**labour, "workers_involved": None})
+    assert r.status_code == 422 and r.json()["code"] == "labour_fields_required"
+    r = await report(client, app, city.member_a, workers_involved=3)
+    assert r.status_code == 422 and r.json()["code"] == "labour_fields_not_allowed"
+    r = await report(client, app, city.member_a, **{**labour, "enterprise_id": str(uuid.uuid4())})
+    assert r.status_code == 422 and r.json()["code"] == "unknown_enterprise"
+    r = await report(
+        client, app, city.member_a, **{**labour, "labour_ended_at": "2026-11-19T07:00:00+07:00"}
+    )
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+
+
+async def test_bad_input_is_a_problem_never_a_500(app, client, city):
+    cases = [
+        ({"category": "alien_invasion"}, "unknown_category"),
+        ({"category": "theft", "subtype": "job_offer"}, "unknown_category"),
+        ({"category": "trafficking", "subtype": "nope"}, "unknown_category"),
+        ({"severity": 5}, "validation_error"),
+        ({"severity": 0}, "validation_error"),
+        ({"lat": 10.7}, "validation_error"),
+        ({"occurred_at": "2026-11-20T21:30:00"}, "validation_error"),  # no offset
+        ({"summary": ""}, "validation_error"),
+        ({"surprise": 1}, "validation_error"),
+        ({"house_id": str(city.house_b.id)}, "unknown_house"),  # team B's house
+        ({"site_id": str(uuid.uuid4())}, "unknown_site"),
+        ({"team_id": str(city.team_b.id)}, "unknown_team"),
+        ({"persons_involved": [{"role": "boss"}]}, "validation_error"),
+    ]
+    for overrides, code in cases:
+        r = await report(client, app, city.member_a, **overrides)
+        assert r.status_code == 422, (overrides, r.text)
+        assert r.json()["code"] == code, (overrides, r.json())
+        assert r.headers["content-type"].startswith("application/problem+json")
+    r = await client.put(
+        "/api/v1/incidents/not-a-uuid", json=body(), headers=auth(app, city.member_a)
+    )
+    assert r.status_code == 422
+    r = await client.put(f"/api/v1/incidents/{uuid.uuid4()}", json=body())
+    assert r.status_code == 401
+
+
+async def test_who_may_report(app, client, session, city):
+    r = await report(client, app, city.police_a1)
+    assert r.status_code == 403
+    r = await report(client, app, city.officer_gx)  # no team of their own: must name one
+    assert r.status_code == 422 and r.json()["code"] == "team_required"
+    r = await report(client, app, city.officer_gx, team_id=str(city.team_a.id))
+    assert r.status_code == 201
+    r = await report(client, app, city.officer_y, team_id=str(city.team_a.id))
+    assert r.status_code == 422 and r.json()["code"] == "unknown_team"
+    loner = await make_user(session, role="team_member")
+    await session.commit()
+    r = await report(client, app, loner)
+    assert r.status_code == 422 and r.json()["code"] == "team_required"
+
+
+async def test_batch_upload_incident_kind(app, client, session, city):
+    iid, bad = uuid.uuid4(), uuid.uuid4()
+    item = {"kind": "incident", "id": str(iid), **body(house_id=str(city.house_a.id))}
+    payload = {
+        "sent_at": "2026-11-22T10:00:00+07:00",
+        "items": [item, {"kind": "incident", "id": str(bad), **body(category="nonsense")}],
+    }
+    h = auth(app, city.member_a)
+    r = await client.post("/api/v1/sync/upload", json=payload, headers=h)
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["created", "rejected"]
+    assert results[1]["problem"]["code"] == "unknown_category"
+    assert (await stored(session, iid)).status == "submitted"
+    # The same incident by PUT is a re-send; by batch again too; changed, a conflict.
+    put = await report(client, app, city.member_a, iid, house_id=str(city.house_a.id))
+    assert put.status_code == 200
+    payload["items"] = [item, {**item, "id": str(iid), "severity": 1}]
+    r = await client.post("/api/v1/sync/upload", json=payload, headers=h)
+    assert [x["status"] for x in r.json()["results"]] == ["duplicate", "conflict"]
+    assert await session.scalar(select(func.count()).select_from(Incident)) == 1

@@ -1,0 +1,65 @@
+"""Fixtures of the notification tests: a real local webhook receiver, dispatchers, a clock."""
+
+import httpx
+import pytest
+
+from backend.notifications.channels.sms import RecordingSmsProvider
+from backend.notifications.dispatcher import Dispatcher
+from backend.notifications.wiring import build_channels
+from tests.notifications.helpers import Clock
+from tests.notifications.receiver import ReceiverServer
+
+
+@pytest.fixture
+def receiver():
+    with ReceiverServer() as state:
+        yield state
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sms() -> RecordingSmsProvider:
+    return RecordingSmsProvider()
+
+
+@pytest.fixture
+async def make_dispatcher(app, settings, clock, sms):
+    """Build dispatchers on the test database with a frozen clock and no jitter."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(*, channels=None, worker_id: str = "test-worker", fcm_client=None, **overrides):
+        s = settings.model_copy(update=overrides)
+        http = httpx.AsyncClient(timeout=5)
+        clients.append(http)
+        if channels is None:
+            channels = build_channels(
+                s, app.state.session_factory, http, sms_provider=sms, fcm_client=fcm_client
+            )
+        return Dispatcher(
+            app.state.session_factory,
+            channels,
+            s,
+            worker_id=worker_id,
+            rng=lambda: 0.5,
+            clock=clock,
+        )
+
+    yield make
+    for http in clients:
+        await http.aclose()
+
+
+@pytest.fixture
+def procs(tmp_path):
+    """Child processes of a test; every one is killed when the test ends, pass or fail."""
+    from tests.notifications.procs import Procs
+
+    p = Procs(tmp_path)
+    try:
+        yield p
+    finally:
+        p.stop_all()
