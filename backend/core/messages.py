@@ -103,7 +103,6 @@ TITLES: dict[str, tuple[str, str]] = {
         "This attachment id was already used for other bytes",
     ),
     "incident_closed": ("Vụ việc đã đóng", "The incident is closed"),
-
     # --- patrols, scans, batch upload, Idempotency-Key ---
     "patrol_conflict": (
         "Mã chuyến tuần tra đã được dùng cho một nội dung khác",

@@ -20,12 +20,27 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 # The first topics; more are rows, not code. Trafficking tricks follow the incident taxonomy's signs.
 TOPICS = [
-    ("marriage_brokerage", "trafficking", "Môi giới kết hôn với người nước ngoài", "Brokered marriage to foreigners"),
+    (
+        "marriage_brokerage",
+        "trafficking",
+        "Môi giới kết hôn với người nước ngoài",
+        "Brokered marriage to foreigners",
+    ),
     ("adoption", "trafficking", "Cho, nhận con nuôi trái phép", "Illegal adoption"),
-    ("job_offer", "trafficking", "Lừa tuyển dụng, xuất khẩu lao động", "Fake job and labour-export offers"),
+    (
+        "job_offer",
+        "trafficking",
+        "Lừa tuyển dụng, xuất khẩu lao động",
+        "Fake job and labour-export offers",
+    ),
     ("travel_lure", "trafficking", "Rủ rê đi du lịch, đi chơi xa", "Travel lures"),
     ("debt_bondage", "trafficking", "Ép làm việc để trả nợ", "Debt bondage"),
-    ("document_confiscation", "trafficking", "Giữ giấy tờ tùy thân của người lao động", "Confiscated identity documents"),
+    (
+        "document_confiscation",
+        "trafficking",
+        "Giữ giấy tờ tùy thân của người lao động",
+        "Confiscated identity documents",
+    ),
     ("missing_person", "trafficking", "Người mất tích, mất liên lạc", "Missing persons"),
     ("drugs", "drugs", "Phòng, chống ma túy", "Drug prevention"),
     ("fire_safety", "fire_safety", "Phòng cháy, chữa cháy", "Fire safety"),
@@ -48,7 +63,14 @@ def upgrade() -> None:
     op.bulk_insert(
         topic,
         [
-            {"code": c, "category": g, "name_vi": vi, "name_en": en, "sort_order": i * 10, "active": True}
+            {
+                "code": c,
+                "category": g,
+                "name_vi": vi,
+                "name_en": en,
+                "sort_order": i * 10,
+                "active": True,
+            }
             for i, (c, g, vi, en) in enumerate(TOPICS, start=1)
         ],
     )
@@ -84,20 +106,42 @@ def upgrade() -> None:
             "(CASE WHEN team_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN union_unit_id IS NULL THEN 0 ELSE 1 END) = 1",
             name=op.f("ck_awareness_session_one_holder"),
         ),
-        sa.ForeignKeyConstraint(["admin_unit_id"], ["admin_unit.id"], name=op.f("fk_awareness_session_admin_unit_id_admin_unit")),
-        sa.ForeignKeyConstraint(["recorded_by"], ["user_account.id"], name=op.f("fk_awareness_session_recorded_by_user_account")),
-        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_awareness_session_site_id_site")),
-        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_awareness_session_team_id_team")),
-        sa.ForeignKeyConstraint(["union_unit_id"], ["union_unit.id"], name=op.f("fk_awareness_session_union_unit_id_union_unit")),
+        sa.ForeignKeyConstraint(
+            ["admin_unit_id"],
+            ["admin_unit.id"],
+            name=op.f("fk_awareness_session_admin_unit_id_admin_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"],
+            ["user_account.id"],
+            name=op.f("fk_awareness_session_recorded_by_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["site.id"], name=op.f("fk_awareness_session_site_id_site")
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("fk_awareness_session_team_id_team")
+        ),
+        sa.ForeignKeyConstraint(
+            ["union_unit_id"],
+            ["union_unit.id"],
+            name=op.f("fk_awareness_session_union_unit_id_union_unit"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_awareness_session")),
     )
     with op.batch_alter_table("awareness_session", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_awareness_session_admin_unit_id"), ["admin_unit_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_awareness_session_admin_unit_id"), ["admin_unit_id"], unique=False
+        )
         batch_op.create_index("ix_awareness_session_held_at_id", ["held_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_awareness_session_site_id"), ["site_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_awareness_session_team_id"), ["team_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_awareness_session_union_unit_id"), ["union_unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_awareness_session_updated_at"), ["updated_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_awareness_session_union_unit_id"), ["union_unit_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_awareness_session_updated_at"), ["updated_at"], unique=False
+        )
 
     op.create_table(
         "awareness_session_topic",
@@ -109,11 +153,19 @@ def upgrade() -> None:
             name=op.f("fk_awareness_session_topic_session_id_awareness_session"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["topic_code"], ["awareness_topic.code"], name=op.f("fk_awareness_session_topic_topic_code_awareness_topic")),
-        sa.PrimaryKeyConstraint("session_id", "topic_code", name=op.f("pk_awareness_session_topic")),
+        sa.ForeignKeyConstraint(
+            ["topic_code"],
+            ["awareness_topic.code"],
+            name=op.f("fk_awareness_session_topic_topic_code_awareness_topic"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "session_id", "topic_code", name=op.f("pk_awareness_session_topic")
+        ),
     )
     with op.batch_alter_table("awareness_session_topic", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_awareness_session_topic_topic_code"), ["topic_code"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_awareness_session_topic_topic_code"), ["topic_code"], unique=False
+        )
 
     op.create_table(
         "commendation",
@@ -141,17 +193,35 @@ def upgrade() -> None:
             "(CASE WHEN team_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN union_unit_id IS NULL THEN 0 ELSE 1 END) = 1",
             name=op.f("ck_commendation_one_holder"),
         ),
-        sa.ForeignKeyConstraint(["recorded_by"], ["user_account.id"], name=op.f("fk_commendation_recorded_by_user_account")),
-        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_commendation_team_id_team")),
-        sa.ForeignKeyConstraint(["team_member_id"], ["team_member.id"], name=op.f("fk_commendation_team_member_id_team_member")),
-        sa.ForeignKeyConstraint(["union_unit_id"], ["union_unit.id"], name=op.f("fk_commendation_union_unit_id_union_unit")),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"],
+            ["user_account.id"],
+            name=op.f("fk_commendation_recorded_by_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("fk_commendation_team_id_team")
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_member_id"],
+            ["team_member.id"],
+            name=op.f("fk_commendation_team_member_id_team_member"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["union_unit_id"],
+            ["union_unit.id"],
+            name=op.f("fk_commendation_union_unit_id_union_unit"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commendation")),
     )
     with op.batch_alter_table("commendation", schema=None) as batch_op:
         batch_op.create_index("ix_commendation_decided_on_id", ["decided_on", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_commendation_team_id"), ["team_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_commendation_union_unit_id"), ["union_unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_commendation_updated_at"), ["updated_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_commendation_union_unit_id"), ["union_unit_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_commendation_updated_at"), ["updated_at"], unique=False
+        )
 
 
 def downgrade() -> None:
