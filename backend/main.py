@@ -12,6 +12,7 @@ from backend.audit.router import router as audit_router
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
+from backend.core.heap import settle_heap
 from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
 from backend.dashboards.router import routers as dashboards_routers
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         async with notification_runtime(app):  # stream hub; on SQLite also the dispatcher
+            if settings.freezes_heap:
+                settle_heap()
             yield
         await engine.dispose()
 

@@ -3,26 +3,28 @@
 What is measured
   upload: POST /api/v1/sync/upload through the whole ASGI app in-process (httpx ASGITransport:
           bearer auth and scope loading, Idempotency-Key claim, request validation, flagging
-          with its set-based lookups, bulk insert (COPY to a stage, INSERT ... ON CONFLICT DO
-          NOTHING RETURNING), audit, commit), batches of 500 scans of 20-house patrols,
+          with its set-based lookups, bulk insert (binary COPY under a savepoint, as the ids
+          were just looked up; COPY to a stage + INSERT ... ON CONFLICT DO NOTHING only if a
+          concurrent batch took one), audit, commit), batches of 500 scans of 20-house patrols,
           ``--concurrency`` requests in flight per API process, ``--processes`` API processes
           (each its own app and pool, as ``ttq serve --workers N``);
   copy:   the very rows the upload stored, read back, the table emptied, then written again
-          with asyncpg ``copy_records_to_table`` into the same table with the same indexes.
+          with asyncpg ``copy_records_to_table`` into the same table with the same indexes,
+          ``--copy-runs`` times (the median run is the baseline: one run lasts about a second,
+          and its rate swings by a third from run to run on a shared machine).
 Prints scans/s for both and their ratio, the CPU each spent per 500 scans (this process and
 the PostgreSQL backends, from /proc), and the capacity those CPU costs allow on idle cores:
 the wall-clock figures drop whenever something else runs on the machine.
 Targets (DESIGN.md): >= 5,000 scans/s and >= 25 % of COPY on 2 cores. Data: scan_ingest_data.py.
 
     TTQ_BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/ttq_bench \\
-        python bench/bench_scan_ingest.py --batches 120 --concurrency 4 [--processes 2]
+        python bench/bench_scan_ingest.py --batches 120 --concurrency 4 --processes 2
 
 The database is dropped and rebuilt from the migrations: give it a database of its own.
 """
 
 import argparse
 import asyncio
-import gc
 import json
 import multiprocessing
 import os
@@ -40,6 +42,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.core.config import Settings
+from backend.core.heap import settle_heap
 from backend.core.security import create_access_token
 from backend.main import create_app
 from bench import scan_ingest_data as data
@@ -103,10 +106,7 @@ async def _upload_share(url, share, concurrency, gc_freeze, ready, go, done, rep
     """One API process: its own app in-process, a warm-up, then its share of the batches."""
     app = create_app(_settings(url))
     if gc_freeze:
-        # what a server would do once started: move the long-lived heap (app, models, SQL
-        # metadata) out of the collector's full passes
-        gc.collect()
-        gc.freeze()
+        settle_heap()  # what the server's start-up does (httpx's transport skips the lifespan)
     created = 0
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://bench"
@@ -143,6 +143,7 @@ async def run(
     seed: int,
     processes: int,
     gc_freeze: bool,
+    copy_runs: int,
 ) -> None:
     rng = random.Random(seed)
     dsn = dsn_of(url)
@@ -208,26 +209,35 @@ async def run(
         rows = [
             tuple(r) for r in await conn.fetch(f"SELECT {', '.join(columns)} FROM checkpoint_scan")
         ]
-        await conn.execute("TRUNCATE checkpoint_scan")
-        await conn.execute("CHECKPOINT")
         backend = await conn.fetchval("SELECT pg_backend_pid()")
-        pg_before, py_before = _proc_cpu(backend), time.process_time()
-        t0 = time.perf_counter()
-        async with conn.transaction():
-            await conn.copy_records_to_table("checkpoint_scan", records=rows, columns=columns)
-        copy_s = time.perf_counter() - t0
-        py_copy, pg_copy = time.process_time() - py_before, _proc_cpu(backend) - pg_before
+        runs = []  # (seconds, python CPU, PostgreSQL CPU) per run; the median run is reported
+        for _ in range(max(1, copy_runs)):
+            await conn.execute("TRUNCATE checkpoint_scan")
+            await conn.execute("CHECKPOINT")
+            pg_before, py_before = _proc_cpu(backend), time.process_time()
+            t0 = time.perf_counter()
+            async with conn.transaction():
+                await conn.copy_records_to_table("checkpoint_scan", records=rows, columns=columns)
+            runs.append(
+                (
+                    time.perf_counter() - t0,
+                    time.process_time() - py_before,
+                    _proc_cpu(backend) - pg_before,
+                )
+            )
+        copy_s, py_copy, pg_copy = sorted(runs)[len(runs) // 2]
     finally:
         await conn.close()
     copy_rate = len(rows) / copy_s
     print(
         f"\nrows: {total} scans ({flagged} flagged) in batches of {SCANS_PER_BATCH}, "
         f"{processes} API process(es) x {concurrency} uploads in flight, {os.cpu_count()} CPUs"
-        f"{', gc.freeze() after start-up' if gc_freeze else ''}"
+        f"{'' if gc_freeze else ', start-up heap NOT frozen'}"
     )
-    line = "{:<31} {:>7} scans in {:6.2f} s = {:9,.0f} scans/s"
-    print(line.format("upload path (ASGI in-process):", n, upload_s, upload_rate))
-    print(line.format("raw asyncpg COPY, same rows:", len(rows), copy_s, copy_rate))
+    line = "{:<31} {:>7} scans in {:6.2f} s = {:9,.0f} scans/s{}"
+    print(line.format("upload path (ASGI in-process):", n, upload_s, upload_rate, ""))
+    spread = f"  (median of {len(runs)}: {', '.join(f'{len(rows) / r[0]:,.0f}' for r in runs)})"
+    print(line.format("raw asyncpg COPY, same rows:", len(rows), copy_s, copy_rate, spread))
     ratio = upload_rate / copy_rate
     print(f"ratio upload / COPY: {ratio:.1%}   (targets: >= 5,000 scans/s, >= 25 %)")
     per = 1000 * SCANS_PER_BATCH
@@ -261,9 +271,13 @@ def main() -> None:
         "--processes", type=int, default=1, help="API processes (like `ttq serve --workers N`)"
     )
     parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() in each API process after start-up (not yet done by the app)",
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="skip what the server does at start-up (backend.core.heap.settle_heap)",
+    )
+    parser.add_argument(
+        "--copy-runs", type=int, default=5, help="COPY baseline runs (the median is used)"
     )
     parser.add_argument("--teams", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
@@ -279,6 +293,7 @@ def main() -> None:
             args.seed,
             args.processes,
             args.gc_freeze,
+            args.copy_runs,
         )
     )
 

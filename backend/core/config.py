@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     page_limit_max: int = 200
     log_level: str = "INFO"
     log_json: bool = True
+    # Freeze the start-up heap out of the garbage collector (backend/core/heap.py).
+    # None = on unless the environment is "test" (a test process starts many apps).
+    gc_freeze: bool | None = None
 
     # --- notifications (outbox delivery: `ttq worker`, or in `ttq serve` on SQLite) ---
     # None = on when the database is SQLite and the environment is not "test".
@@ -132,6 +135,12 @@ class Settings(BaseSettings):
                 "(try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @property
+    def freezes_heap(self) -> bool:
+        if self.gc_freeze is None:
+            return self.environment != "test"
+        return self.gc_freeze
 
     @property
     def is_sqlite(self) -> bool:

@@ -19,7 +19,6 @@ from backend.patrols.flags import (
     review_status_for,
     stored_scans_of,
 )
-from backend.sync.bulk import Same
 from backend.sync.upload_service import (
     Envelope,
     ItemResult,
@@ -27,7 +26,7 @@ from backend.sync.upload_service import (
     among,
     held_answer,
     hold,
-    insert_columns_ignore,
+    insert_rows_ignore,
 )
 
 
@@ -78,21 +77,21 @@ def _against_stored(ctx: UploadContext, env: Envelope, stored: tuple) -> ItemRes
     return ctx.conflict(env)
 
 
-# the order of the values _build_columns collects for each scan
+# the order of the values _build_rows collects for each scan
 SCAN_COLUMNS = (
     *("id", "patrol_id", "team_id", "house_id", "token", "scanned_at", "clock_offset_s"),
     *("lat", "lon", "accuracy_m", "distance_m", "note", "photo_ref", "flags"),
-    *("review_status", "uploaded_by", "body_hash", "received_at"),
+    *("review_status", "uploaded_by", "body_hash", "received_at", "updated_at"),
 )
 
 
-async def _build_columns(
+async def _build_rows(
     ctx: UploadContext, to_file: list[tuple[Envelope, PatrolFacts]]
-) -> tuple[dict[str, list | Same], list[int], set[uuid.UUID]]:
-    """Judge every scan: the rows to insert (column by column), each one's flags, and the
+) -> tuple[list[tuple], list[int], set[uuid.UUID]]:
+    """Judge every scan: the rows to insert (in SCAN_COLUMNS order), each one's flags, and the
     stored scans that these turn into rescans."""
     if not to_file:
-        return {}, [], set()
+        return [], [], set()
     judge = Judge(ctx.settings)
     checkpoints, periods = await resolve_checkpoints(
         ctx.session, (env.item.token for env, _ in to_file), (p.team_id for _, p in to_file)
@@ -109,6 +108,7 @@ async def _build_columns(
         rescans |= new_hits
         later_rescans |= stored_hits
     rows, all_bits = [], []
+    now = ctx.now
     for env, patrol in to_file:
         item, meta = env.item, env.meta
         cp = checkpoints.get(item.token)
@@ -148,14 +148,10 @@ async def _build_columns(
                 meta.user_id,
                 env.body_hash,
                 meta.received_at,
+                now,
             )
         )
-    # rows -> columns in one C-level transpose
-    columns: dict[str, list | Same] = dict(
-        zip(SCAN_COLUMNS, map(list, zip(*rows, strict=True)), strict=True)
-    )
-    columns["updated_at"] = Same(ctx.now)
-    return columns, all_bits, later_rescans
+    return rows, all_bits, later_rescans
 
 
 async def _mark_rescans(ctx: UploadContext, ids: set[uuid.UUID]) -> None:
@@ -202,8 +198,9 @@ async def handle_scans(ctx: UploadContext, envs: list[Envelope]) -> list[ItemRes
             # The patrol is not here (yet), or not one this phone's team may see: keep the
             # scan until it comes; saying "held" in both cases reveals nothing.
             waiting.append((env, env.item.patrol_id))
-    columns, all_bits, later_rescans = await _build_columns(ctx, to_file)
-    inserted = await insert_columns_ignore(session, CheckpointScan, columns, len(to_file))
+    rows, all_bits, later_rescans = await _build_rows(ctx, to_file)
+    # fresh: none of these ids was stored a moment ago (looked up above)
+    inserted = await insert_rows_ignore(session, CheckpointScan, SCAN_COLUMNS, rows, fresh=True)
     late = await _stored(
         session, [env.item.id for env, _ in to_file if env.item.id not in inserted]
     )

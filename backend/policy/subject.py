@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, Uuid, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import AdminUnit, Team, TeamMember, UnionUnit, User, UserScope
@@ -33,31 +33,21 @@ class Subject:
 
 
 async def load_subject(session: AsyncSession, user: User) -> Subject:
-    """Resolve a user's scope assignments into subtree paths."""
-    union_paths = (
-        await session.scalars(
-            select(UnionUnit.path)
+    """Resolve a user's scope assignments into subtree paths (one round trip: every request
+    pays for it)."""
+    no_path, no_id = literal(None, String), literal(None, Uuid)
+    found = await session.execute(
+        union_all(
+            select(literal("union"), UnionUnit.path, no_id)
             .join(UserScope, UserScope.union_unit_id == UnionUnit.id)
-            .where(UserScope.user_id == user.id, UnionUnit.deleted_at.is_(None))
-        )
-    ).all()
-    admin_paths = (
-        await session.scalars(
-            select(AdminUnit.path)
+            .where(UserScope.user_id == user.id, UnionUnit.deleted_at.is_(None)),
+            select(literal("admin"), AdminUnit.path, no_id)
             .join(UserScope, UserScope.admin_unit_id == AdminUnit.id)
-            .where(UserScope.user_id == user.id, AdminUnit.deleted_at.is_(None))
-        )
-    ).all()
-    site_ids = (
-        await session.scalars(
-            select(UserScope.site_id).where(
+            .where(UserScope.user_id == user.id, AdminUnit.deleted_at.is_(None)),
+            select(literal("site"), no_path, UserScope.site_id).where(
                 UserScope.user_id == user.id, UserScope.site_id.is_not(None)
-            )
-        )
-    ).all()
-    team_ids = (
-        await session.scalars(
-            select(TeamMember.team_id)
+            ),
+            select(literal("team"), no_path, TeamMember.team_id)
             .join(Team, Team.id == TeamMember.team_id)
             .where(
                 TeamMember.user_id == user.id,
@@ -65,14 +55,21 @@ async def load_subject(session: AsyncSession, user: User) -> Subject:
                 Team.deleted_at.is_(None),
                 # `until` is the first day no longer in effect (as for coverage).
                 or_(TeamMember.until.is_(None), TeamMember.until > date.today()),
-            )
+            ),
         )
-    ).all()
+    )
+    paths: dict[str, list[str]] = {"union": [], "admin": []}
+    ids: dict[str, set[uuid.UUID]] = {"site": set(), "team": set()}
+    for kind, path, ref in found:
+        if path is not None:
+            paths[kind].append(path)
+        else:
+            ids[kind].add(ref)
     return Subject(
         user_id=user.id,
         role=Role(user.role),
-        union_paths=tuple(union_paths),
-        admin_paths=tuple(admin_paths),
-        team_ids=frozenset(team_ids),
-        site_ids=frozenset(site_ids),
+        union_paths=tuple(paths["union"]),
+        admin_paths=tuple(paths["admin"]),
+        team_ids=frozenset(ids["team"]),
+        site_ids=frozenset(ids["site"]),
     )

@@ -1,11 +1,10 @@
 """Set-based database helpers for bulk ingest, on both engines."""
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import repeat
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ARRAY, JSON, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 def _dialect_insert(session: AsyncSession, model):
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(model)
-
-
-@dataclass(frozen=True, slots=True)
-class Same:
-    """A column value shared by every row of a columnar insert (sent once, not 500 times)."""
-
-    value: Any
 
 
 async def insert_ignore(
@@ -33,35 +25,70 @@ async def insert_ignore(
     """
     if not rows:
         return set()
-    columns = {name: [row[name] for row in rows] for name in rows[0]}
-    return await insert_columns_ignore(session, model, columns, len(rows), key)
+    names = list(rows[0])
+    return await insert_rows_ignore(
+        session, model, names, [tuple(row[n] for n in names) for row in rows], key
+    )
 
 
-async def insert_columns_ignore(
-    session: AsyncSession, model, columns: dict[str, list | Same], count: int, key: str = "id"
+async def insert_rows_ignore(
+    session: AsyncSession,
+    model,
+    names: Sequence[str],
+    rows: list[tuple],
+    key: str = "id",
+    *,
+    fresh: bool = False,
 ) -> set[Any]:
-    """``insert_ignore`` for rows given column by column (each a list, or ``Same(value)``)."""
-    if not count:
+    """``insert_ignore`` for rows given as tuples in the order of ``names``.
+
+    ``fresh``: the caller has just looked the keys up and found none stored, so on PostgreSQL
+    the rows are copied straight into the table (the cheapest path), falling back to the
+    conflict-tolerant path only if a concurrent request stored one of them meanwhile.
+    """
+    if not rows:
         return set()
-    assert not isinstance(columns[key], Same), "the key differs from row to row"
     # The Core table, not the ORM entity: an ORM bulk insert walks every row through the
     # unit-of-work machinery, several times slower for 500 rows.
     table = model.__table__
+    at = names.index(key)
     if session.get_bind().dialect.name == "postgresql" and not any(
-        isinstance(table.c[name].type, JSON) for name in columns
+        isinstance(table.c[name].type, JSON) for name in names
     ):
-        return await _insert_copy(session, table, columns, count, key)
-    rows = [
-        {n: v.value if isinstance(v, Same) else v[i] for n, v in columns.items()}
-        for i in range(count)
-    ]
+        driver = await _driver(session)
+        if fresh and await _copy_fresh(driver, table.name, names, rows):
+            return {row[at] for row in rows}
+        return await _insert_staged(driver, table.name, names, rows, key)
     stmt = _dialect_insert(session, table).on_conflict_do_nothing().returning(table.c[key])
-    result = await session.execute(stmt, rows)
+    result = await session.execute(stmt, [dict(zip(names, row, strict=True)) for row in rows])
     return set(result.scalars().all())
 
 
-async def _insert_copy(
-    session: AsyncSession, table, columns: dict, count: int, key: str
+async def _driver(session: AsyncSession):
+    """The asyncpg connection under the session, inside the session's transaction."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy's adapter sends BEGIN with its first statement: without one, a savepoint
+        # would fail and staged rows would be committed on their own.
+        await connection.execute(text("SELECT 1"))
+    return driver
+
+
+async def _copy_fresh(driver, table: str, names: Sequence[str], rows: list[tuple]) -> bool:
+    """Binary COPY straight into ``table`` under a savepoint; False if a key was taken."""
+    await driver.execute("SAVEPOINT ttq_bulk_copy")
+    try:
+        await driver.copy_records_to_table(table, records=rows, columns=list(names))
+    except asyncpg.UniqueViolationError:
+        await driver.execute("ROLLBACK TO SAVEPOINT ttq_bulk_copy")
+        return False
+    await driver.execute("RELEASE SAVEPOINT ttq_bulk_copy")
+    return True
+
+
+async def _insert_staged(
+    driver, table: str, names: Sequence[str], rows: list[tuple], key: str
 ) -> set[Any]:
     """PostgreSQL: binary COPY into a session-private staging table, then one
     ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` that also empties the stage.
@@ -70,30 +97,20 @@ async def _insert_copy(
     record by record in C); an array per column (``unnest``) costs several times more in the
     driver, which checks every array element against the collection ABCs.
     """
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection  # the asyncpg connection, inside this same transaction
-    stage = f"ttq_stage_{table.name}"
+    stage = f"ttq_stage_{table}"
     # Every time (a no-op once the connection has it): created in a transaction that then
     # rolled back, the table would be gone again.
     await driver.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS"
     )
-    names = list(columns)
-    records = list(
-        zip(
-            *(repeat(v.value, count) if isinstance(v, Same) else v for v in columns.values()),
-            strict=False,
-        )
-    )
-    await driver.copy_records_to_table(stage, records=records, columns=names)
+    await driver.copy_records_to_table(stage, records=rows, columns=list(names))
     cols = ", ".join(names)
-    rows = await driver.fetch(
+    found = await driver.fetch(
         f"WITH staged AS (DELETE FROM {stage} RETURNING {cols})"
-        f" INSERT INTO {table.name} ({cols}) SELECT {cols} FROM staged"
+        f" INSERT INTO {table} ({cols}) SELECT {cols} FROM staged"
         f" ON CONFLICT DO NOTHING RETURNING {key}"
     )
-    return {row[0] for row in rows}
+    return {row[0] for row in found}
 
 
 def among(session: AsyncSession, column, values: Iterable[Any]):

@@ -65,7 +65,25 @@ def _item_union():
     ]
 
 
-UploadItem = _item_union()
+_ONE_BY_ONE = TypeAdapter(list[_item_union()])  # type: ignore[misc]
+
+
+def _items(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # Fast path: a batch of valid items is validated in one call into pydantic-core. Only a
+    # batch with a bad item pays for the item-by-item pass that keeps the bad ones raw.
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        if any(not err["loc"] for err in exc.errors()):
+            raise  # the list itself is wrong (not a list, empty, too long): the whole batch
+    return _ONE_BY_ONE.validate_python(value)
+
+
+# The strict union (discriminated by the literal ``kind``) is what the spec shows phones.
+UploadItem = Annotated[
+    Union[tuple(handler.model for _, handler in sorted(HANDLERS.items()))],  # noqa: UP007
+    Field(discriminator="kind"),
+]
 
 
 class UploadRequest(BaseModel):
@@ -74,7 +92,9 @@ class UploadRequest(BaseModel):
         "retry; it is not part of the Idempotency-Key fingerprint). The phone's clock error "
         "is sent_at minus the server's receipt time."
     )
-    items: list[UploadItem] = Field(min_length=1, max_length=MAX_ITEMS)  # type: ignore[valid-type]
+    items: Annotated[list[UploadItem], WrapValidator(_items)] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=MAX_ITEMS
+    )
 
 
 class ItemProblem(BaseModel):

@@ -47,7 +47,7 @@ from pydantic import BaseModel, ValidationError
 import backend
 from backend.audit.service import record
 from backend.core.messages import FIELD_MESSAGES_VI
-from backend.sync.bulk import Same, among, insert_columns_ignore, insert_ignore, lock_ids
+from backend.sync.bulk import among, insert_ignore, insert_rows_ignore, lock_ids
 from backend.sync.held import file_held, held_answer, held_hashes, hold
 from backend.sync.upload_types import (
     HANDLERS,
@@ -70,7 +70,6 @@ __all__ = [
     "ItemHandler",
     "ItemMeta",
     "ItemResult",
-    "Same",
     "Status",
     "UploadContext",
     "among",
@@ -80,8 +79,8 @@ __all__ = [
     "held_answer",
     "held_hashes",
     "hold",
-    "insert_columns_ignore",
     "insert_ignore",
+    "insert_rows_ignore",
     "lock_ids",
     "process_batch",
     "register_handler",
