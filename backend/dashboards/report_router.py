@@ -24,14 +24,14 @@ from backend.models import utcnow
 from backend.models.rollup import PeriodicReport
 from backend.monitoring.exports import XLSX_MEDIA_TYPE
 from backend.policy import Subject, scoped
-from backend.policy.deps import allowed
+from backend.policy.deps import CurrentSubject, allowed
 
 router = APIRouter(prefix="/api/v1/periodic-reports", tags=["periodic-reports"])
 Reader = Annotated[Subject, allowed("report.read")]
 Writer = Annotated[Subject, allowed("report.write")]
 
 
-async def valid_report(session: SessionDep, subject: Reader, report_id: uuid.UUID):
+async def valid_report(session: SessionDep, subject: CurrentSubject, report_id: uuid.UUID):
     return await service.get_report(session, subject=subject, report_id=report_id)
 
 
@@ -85,7 +85,7 @@ async def status_board(
 
 
 @router.get("/{report_id}", name="periodic-reports-get", response_model=ReportRead)
-async def get(report: Report, response: Response):
+async def get(report: Report, subject: Reader, response: Response):
     set_etag(response, report.version)
     return report
 
@@ -93,8 +93,8 @@ async def get(report: Report, response: Response):
 @router.patch("/{report_id}", name="periodic-reports-update", response_model=ReportRead)
 async def update(
     session: SessionDep,
-    subject: Writer,
     report: Report,
+    subject: Writer,
     body: ReportUpdate,
     response: Response,
     if_match: IfMatch = None,
@@ -109,8 +109,8 @@ async def update(
 @router.post("/{report_id}/submit", name="periodic-reports-submit", response_model=ReportRead)
 async def submit(
     session: SessionDep,
-    subject: Writer,
     report: Report,
+    subject: Writer,
     response: Response,
     if_match: IfMatch = None,
 ):
@@ -127,7 +127,7 @@ async def submit(
     response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
-async def html(session: SessionDep, subject: Reader, report: Report):
+async def html(session: SessionDep, report: Report, subject: Reader):
     """The report as a printable A4 page (Vietnamese administrative layout)."""
     await _audit_read(session, subject, report, "html")
     page = report_render.render_html(
@@ -147,7 +147,7 @@ async def html(session: SessionDep, subject: Reader, report: Report):
         200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
     },
 )
-async def xlsx(session: SessionDep, subject: Reader, report: Report):
+async def xlsx(session: SessionDep, report: Report, subject: Reader):
     """The report as an XLSX workbook."""
     await _audit_read(session, subject, report, "xlsx")
     name = f"bao-cao-{report.period_kind}-{report.period_start:%Y-%m}.xlsx"

@@ -31,14 +31,14 @@ MAX_EVENT_ID = 2**63 - 1
 
 
 async def valid_webhook_id(
-    session: SessionDep, subject: WebhookManager, webhook_id: uuid.UUID
+    session: SessionDep, subject: CurrentSubject, webhook_id: uuid.UUID
 ) -> WebhookSubscription:
     """The subscription named in the path, if the caller may see it."""
     return await get_visible(session, subject, WebhookSubscription, webhook_id)
 
 
 async def valid_delivery_id(
-    session: SessionDep, subject: NotificationAdmin, delivery_id: uuid.UUID
+    session: SessionDep, subject: CurrentSubject, delivery_id: uuid.UUID
 ) -> NotificationDelivery:
     """The delivery named in the path, if the caller may see it."""
     return await get_visible(session, subject, NotificationDelivery, delivery_id)
@@ -160,8 +160,8 @@ async def list_failed(
 )
 async def retry_failed(
     session: SessionDep,
-    subject: NotificationAdmin,
     delivery: Annotated[NotificationDelivery, Depends(valid_delivery_id)],
+    subject: NotificationAdmin,
 ) -> schemas.DeliveryRead:
     """Queue a failed delivery again, with a fresh set of attempts."""
     delivery = await service.retry_delivery(session, actor=subject, delivery=delivery)
@@ -210,8 +210,8 @@ async def list_webhooks(
 )
 async def delete_webhook(
     session: SessionDep,
-    subject: WebhookManager,
     subscription: Annotated[WebhookSubscription, Depends(valid_webhook_id)],
+    subject: WebhookManager,
 ) -> Response:
     """Stop a subscription."""
     await service.delete_subscription(session, actor=subject, subscription=subscription)

@@ -74,7 +74,7 @@ async def list_plans(
 
 @router.get("/{plan_id}", name="patrol-plans-get", response_model=PlanRead)
 async def get_plan(
-    request: Request, session: SessionDep, subject: Reader, plan: VisiblePlan, response: Response
+    request: Request, session: SessionDep, plan: VisiblePlan, subject: Reader, response: Response
 ):
     """One plan, with its ETag."""
     houses = await plans.house_ids_of(session, [plan.id])
@@ -86,8 +86,8 @@ async def get_plan(
 async def update_plan(
     request: Request,
     session: SessionDep,
-    subject: Writer,
     plan: VisiblePlan,
+    subject: Writer,
     body: PlanUpdate,
     response: Response,
     if_match: IfMatch = None,
@@ -104,8 +104,8 @@ async def update_plan(
 @router.delete("/{plan_id}", name="patrol-plans-delete", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_plan(
     session: SessionDep,
-    subject: Writer,
     plan: VisiblePlan,
+    subject: Writer,
     reason: Annotated[str, Query(min_length=3, max_length=500)],
     if_match: IfMatch = None,
 ):
@@ -120,8 +120,8 @@ async def delete_plan(
 )
 async def plan_results(
     session: SessionDep,
-    subject: Reader,
     plan: VisiblePlan,
+    subject: Reader,
     page: PageDep,
     outcome: Literal["done", "partial", "missed"] | None = None,
 ):
@@ -139,8 +139,8 @@ async def plan_results(
 @router.get("/{plan_id}/coverage", name="patrol-plans-coverage", response_model=PlanCoverage)
 async def plan_coverage(
     session: SessionDep,
-    subject: Reader,
     plan: VisiblePlan,
+    subject: Reader,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ):
     """Windows done / partial / missed in the last `days`, and each planned house's last scan."""

@@ -163,7 +163,7 @@ async def put_patrol(
 
 
 @patrols.get("/{patrol_id}", name="patrols-get", response_model=PatrolSummary)
-async def get_patrol(session: SessionDep, subject: Reader, patrol: VisiblePatrol):
+async def get_patrol(session: SessionDep, patrol: VisiblePatrol, subject: Reader):
     """One patrol with its scan counts."""
     [summary] = await service.summaries(session, [patrol])
     return summary
@@ -178,8 +178,8 @@ async def get_patrol(session: SessionDep, subject: Reader, patrol: VisiblePatrol
 async def end_patrol(
     request: Request,
     session: SessionDep,
-    subject: Writer,
     patrol: VisiblePatrol,
+    subject: Writer,
     body: PatrolEndPut,
 ):
     """Record how the patrol ended; an identical re-send changes nothing."""
@@ -195,7 +195,7 @@ async def end_patrol(
 
 
 @patrols.get("/{patrol_id}/scans", name="patrols-scans", response_model=Page[ScanRead])
-async def patrol_scans(session: SessionDep, subject: Reader, patrol: VisiblePatrol, page: PageDep):
+async def patrol_scans(session: SessionDep, patrol: VisiblePatrol, subject: Reader, page: PageDep):
     """The patrol's scans with their flags (the team and the unions above it)."""
     return await _scan_page(session, subject, page, patrol_id=patrol.id)
 
@@ -238,7 +238,7 @@ async def list_scans(
 
 
 @scans.get("/{scan_id}", name="scans-get", response_model=ScanRead)
-async def get_scan(subject: Reader, scan: VisibleScan):
+async def get_scan(scan: VisibleScan, subject: Reader):
     """One scan with its flags and review."""
     return ScanRead.of(scan)
 
@@ -249,7 +249,7 @@ async def get_scan(subject: Reader, scan: VisibleScan):
     response_model=ScanRead,
     responses={409: {"description": "the scan is not flagged (code scan_not_flagged)"}},
 )
-async def review_scan(session: SessionDep, subject: Reviewer, scan: VisibleScan, body: ScanReview):
+async def review_scan(session: SessionDep, scan: VisibleScan, subject: Reviewer, body: ScanReview):
     """Accept or reject a flagged scan, with a comment (audited; statistics use the result)."""
     scan = await review.review_scan(
         session,
