@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     notify_jobs: list[str] = [
         "backend.patrols.tasks:check_missed_windows",
         "backend.escalations.tasks:check_deadlines",
+        "backend.dashboards.tasks:refresh_rollups",  # dashboards read rollups only
+        "backend.dashboards.tasks:remind_periodic_reports",  # once per unit and period
+        "backend.patrols.tasks:purge_old_tracks",  # location data kept track_retention_days
+        "backend.core.idempotency:purge_expired",
     ]
     fcm_credentials_file: str | None = None  # a Firebase service-account JSON file
     fcm_credentials_json: str | None = None  # or its content

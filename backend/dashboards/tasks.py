@@ -1,7 +1,7 @@
 """Scheduled jobs of the dashboards, run by the worker (``TTQ_NOTIFY_JOBS``) or by the CLI.
 
-Add to the worker's jobs: ``backend.dashboards.tasks:refresh_rollups`` (every run: folds what
-arrived into the rollups) and ``backend.dashboards.tasks:remind_periodic_reports``.
+Both are in the worker's default jobs: ``refresh_rollups`` folds what arrived into the rollups
+on every run; ``remind_periodic_reports`` reminds each unit once per period.
 """
 
 from datetime import datetime
