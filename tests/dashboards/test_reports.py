@@ -174,7 +174,9 @@ async def test_report_scope(client, app, world):
     assert patch.status_code == 404
     write = await client.post(URL, json=_create_body(w, period="2026-09"), headers=other)
     assert write.status_code == 404  # D2's officer cannot write D1's report
-    assert (await client.get(f"{URL}/{rid}", headers=auth(app, w.police_w1))).status_code == 403
+    police = auth(app, w.police_w1)  # no report is in a police liaison's scope
+    assert (await client.get(f"{URL}/{rid}", headers=police)).status_code == 404
+    assert (await client.get(URL, headers=police)).status_code == 403
     listed = await client.get(URL, headers=other)
     assert listed.json() == []
     bad = await client.post(

@@ -97,8 +97,9 @@ async def test_not_for_others(app, client, session, settings, receiver, make_dis
         h = auth(app, user)
         r = await client.get("/api/v1/notifications/failed", headers=h)
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        # the delivery is out of their scope: 404, as for any object they cannot see
         r = await client.post(f"/api/v1/notifications/failed/{d.id}/retry", headers=h)
-        assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
 
 
 async def test_bad_input(app, client, session):
