@@ -137,7 +137,8 @@ class RollupHouseMonth(SQLModel, table=True):
     """Per house and local month: scans, days patrolled, last scan (from the day rollup)."""
 
     __tablename__ = "rollup_house_month"
-    __table_args__ = (Index("ix_rollup_house_month_month", "month"),)
+    # (month, house_id): the dashboard's coverage count reads one month from the index alone
+    __table_args__ = (Index("ix_rollup_house_month_month_house", "month", "house_id"),)
 
     house_id: uuid.UUID = Field(primary_key=True)
     month: date = Field(primary_key=True)  # first day of the month
@@ -159,7 +160,18 @@ class RollupTeamDay(SQLModel, table=True):
     """A team's activity per local day: patrols, plan windows, scans, flags, reports."""
 
     __tablename__ = "rollup_team_day"
-    __table_args__ = (Index("ix_rollup_team_day_day", "day"),)
+    # Covering on PostgreSQL: a month of the city's teams (the weekly trend) from the index.
+    __table_args__ = (
+        Index(
+            "ix_rollup_team_day_day_team",
+            "day",
+            "team_id",
+            postgresql_include=[
+                *("patrols", "patrols_completed", "windows_planned", "windows_done"),
+                *("windows_partial", "windows_missed", "scans", "flagged", "incidents"),
+            ],
+        ),
+    )
 
     team_id: uuid.UUID = Field(primary_key=True)
     day: date = Field(primary_key=True)

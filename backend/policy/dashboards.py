@@ -145,10 +145,12 @@ def house_scope(scope: Scope) -> ColumnElement[bool]:
         if scope.is_root:
             return true()  # the city federation's whole city
         units = _unions(scope.path)
-        covered = exists().where(
-            TeamHouse.house_id == h.id,
-            current_period(TeamHouse),
-            TeamHouse.team_id.in_(select(Team.id).where(Team.union_unit_id.in_(units))),
+        # IN, not EXISTS: OR'ed below, a correlated EXISTS runs once per house of the city
+        covered = h.id.in_(
+            select(TeamHouse.house_id).where(
+                current_period(TeamHouse),
+                TeamHouse.team_id.in_(select(Team.id).where(Team.union_unit_id.in_(units))),
+            )
         )
         return or_(covered, h.site_id.in_(select(Site.id).where(Site.union_unit_id.in_(units))))
     if scope.kind == "admin":
