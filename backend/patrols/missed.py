@@ -207,7 +207,14 @@ async def _notify(session: AsyncSession, plan: PatrolPlan, missed: list[dict]) -
             "window_end": row["window_end"].isoformat(),
             "houses_planned": row["houses_planned"],
         }
-        await enqueue(session, event_type="patrol.missed", payload=payload, recipient_user_ids=to)
+        await enqueue(
+            session,
+            event_type="patrol.missed",
+            payload=payload,
+            recipient_user_ids=to,
+            # the units' webhooks (a union above the team subscribed to its subtree) hear it too
+            unit_ids=[team.union_unit_id, team.admin_unit_id],
+        )
         await record(
             session,
             actor=None,

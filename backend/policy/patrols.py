@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from backend.models import Team
 from backend.models.patrol import (
     CheckpointScan,
+    HeldUploadItem,
     Patrol,
     PatrolPlan,
     PlanWindowResult,
@@ -73,6 +74,13 @@ def track_rule(subject: Subject) -> ColumnElement[bool]:
     return or_(own, *extra) if extra else own
 
 
+def held_rule(subject: Subject) -> ColumnElement[bool]:
+    """Items held for a missing parent: the phone user who uploaded them (and admins)."""
+    if subject.is_admin:
+        return true()
+    return HeldUploadItem.uploaded_by == subject.user_id
+
+
 def plan_rule(subject: Subject) -> ColumnElement[bool]:
     return _teams_visible(subject, PatrolPlan.team_id)
 
@@ -86,6 +94,7 @@ register_rule(CheckpointScan, scan_rule)
 register_rule(TrackSegment, track_rule)
 register_rule(PatrolPlan, plan_rule)
 register_rule(PlanWindowResult, plan_result_rule)
+register_rule(HeldUploadItem, held_rule)
 
 PERMISSIONS.update(
     {

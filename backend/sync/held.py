@@ -3,11 +3,13 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models.patrol import HeldUploadItem
+from backend.policy import Subject, scoped
 from backend.sync.bulk import among, insert_ignore
 from backend.sync.upload_types import HANDLERS, Envelope, ItemMeta, ItemResult, UploadContext
 
@@ -115,3 +117,21 @@ async def file_held(ctx: UploadContext, parent_ids: Iterable[uuid.UUID]) -> int:
         filed += len(done)
         ctx.filed_from_held[kind] += len(done)
     return filed
+
+
+async def list_held(
+    session: AsyncSession,
+    *,
+    subject: Subject,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[HeldUploadItem]:
+    """Held items the subject uploaded, oldest first (keyset on created_at, id)."""
+    stmt = scoped(select(HeldUploadItem), subject, HeldUploadItem)
+    if status:
+        stmt = stmt.where(HeldUploadItem.status == status)
+    if after:
+        stmt = stmt.where(tuple_(HeldUploadItem.created_at, HeldUploadItem.id) > tuple_(*after))
+    stmt = stmt.order_by(HeldUploadItem.created_at, HeldUploadItem.id).limit(limit)
+    return list((await session.scalars(stmt)).all())

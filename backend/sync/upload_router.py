@@ -22,10 +22,12 @@ from pydantic.json_schema import SkipJsonSchema
 from backend.core.db import SessionDep
 from backend.core.idempotency import Idempotency, idempotent
 from backend.core.messages import pick_language
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
 from backend.models.base import utcnow
 from backend.policy import Subject
 from backend.policy.deps import allowed
 from backend.sync import upload_service
+from backend.sync.held import list_held
 from backend.sync.upload_service import HANDLERS, MAX_ITEMS, UploadContext, discover_handlers
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
@@ -173,3 +175,42 @@ async def upload(
         ctx, items=body.items, sent_at=body.sent_at, device_id=device_id
     )
     return await idem.respond(session, _DUMP.dump_json(outcome))
+
+
+class HeldItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    id: uuid.UUID
+    waiting_for: uuid.UUID = Field(description="the parent (a patrol) the item waits for")
+    status: Literal["waiting", "refused"] = Field(
+        description="waiting: filed when its patrol arrives; refused: the patrol came, and "
+        "the item could not be filed (see problem)"
+    )
+    problem: dict[str, Any] | None = None
+    received_at: datetime = Field(description="when the server received the item")
+
+
+@router.get("/sync/held", name="sync-held-list", response_model=Page[HeldItemRead])
+async def held_items(
+    session: SessionDep,
+    subject: Uploader,
+    page: PageDep,
+    status: Literal["waiting", "refused"] | None = None,
+):
+    """Items you uploaded that still wait for their patrol, or were refused when it came.
+
+    A scan answered `held` stays here until its patrol is uploaded: a phone that lost the
+    patrol's record can see which scans are stuck, oldest first.
+    """
+    after = decode_keys(page.cursor, datetime.fromisoformat, uuid.UUID)
+    rows = await list_held(
+        session, subject=subject, status=status, after=after, limit=page.limit + 1
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    last = rows[-1] if rows else None
+    return Page(
+        items=[HeldItemRead.model_validate(r) for r in rows],
+        next_cursor=encode_cursor([last.created_at.isoformat(), last.id]) if more else None,
+    )

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from backend.models import Team
 from backend.models.notification import OutboxEvent
 from backend.models.patrol import PatrolPlan, PlanWindowResult
 from backend.patrols.missed import judge, windows_of
@@ -95,6 +96,8 @@ async def test_job_judges_each_window_once_and_reports_missed(app, client, sessi
     assert event.payload["local_date"] == "2026-11-18" and event.payload["plan_id"] == str(plan_id)
     assert set(event.recipient_user_ids) == {str(w.leader.id), str(w.officer.id)}
     assert str(outsider.id) not in event.recipient_user_ids
+    team = await session.get(Team, w.team.id)
+    assert set(event.unit_ids) == {str(team.union_unit_id), str(team.admin_unit_id)}
     # run again (another worker, or the same a minute later): nothing new
     again = await check_missed_windows(session, now=now + timedelta(minutes=1), settings=settings)
     await session.commit()
