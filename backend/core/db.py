@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,3 +69,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the answer is sent, so a failed commit
 # can never be reported to a phone as success.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def plan_for_parameters(session: AsyncSession) -> None:
+    """Make PostgreSQL plan this transaction's statements for their actual parameters.
+
+    Why: asyncpg prepares every statement, and after five runs PostgreSQL may switch to one
+    generic plan for all parameter values. For a dashboard's period and scope ranges that plan
+    was up to five times slower (a week series of the city: 157 ms instead of 29); planning
+    each run costs about a millisecond. No-op on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))

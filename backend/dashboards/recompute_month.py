@@ -1,5 +1,6 @@
-"""Month rollups, recomputed from the day rollups for (month, cell) / (team, month) keys or for
-whole months. Same contract as ``recompute``: delete what the keys own, insert it again."""
+"""Month and week rollups, recomputed from the day rollups for (month, cell), (team, month) or
+(team, week) keys, or for whole months and weeks. Same contract as ``recompute``: delete what
+the keys own, insert it again."""
 
 from datetime import date, timedelta
 
@@ -7,7 +8,7 @@ from sqlalchemy import String, cast, delete, func, insert, literal, select, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.dashboards.recompute import box
-from backend.dashboards.sqlfuncs import month_of
+from backend.dashboards.sqlfuncs import month_of, week_of
 from backend.models.rollup import (
     RollupIncidentDay,
     RollupIncidentMonth,
@@ -15,6 +16,7 @@ from backend.models.rollup import (
     RollupIncidentTimeMonth,
     RollupTeamDay,
     RollupTeamMonth,
+    RollupTeamWeek,
 )
 
 TEAM_VALUES = (
@@ -30,6 +32,11 @@ TEAM_VALUES = (
     "houses_scanned",
     "incidents",
 )
+
+
+def week_start(day: date) -> date:
+    """The Monday of a day's week."""
+    return day - timedelta(days=day.weekday())
 
 
 def next_month(month: date) -> date:
@@ -136,3 +143,33 @@ async def team_months(session: AsyncSession, *, keys=None, months=None) -> None:
 
     names = ["team_id", "month", *TEAM_VALUES]
     await _replace(session, RollupTeamMonth, ("team_id", "month"), keys, months, d.day, names, rows)
+
+
+async def team_weeks(session: AsyncSession, *, keys=None, weeks=None) -> None:
+    """A team's week: the sums of its days, for (team, Monday) keys or whole weeks."""
+    d, w = RollupTeamDay, RollupTeamWeek
+    if keys is not None:
+        keys = list(keys)
+        if not keys:
+            return
+        starts = [k[1] for k in keys]
+        await session.execute(delete(w).where(*box([w.team_id, w.week], keys)))
+    else:
+        starts = list(weeks)
+        await session.execute(delete(w).where(w.week >= min(starts), w.week <= max(starts)))
+    week = week_of(d.day)
+    teams = [d.team_id.in_({t for t, _ in keys})] if keys is not None else []
+    agg = (
+        select(
+            d.team_id.label("team_id"),
+            week.label("week"),
+            *[func.sum(getattr(d, c)).label(c) for c in TEAM_VALUES],
+        )
+        .where(d.day >= min(starts), d.day < max(starts) + timedelta(days=7), *teams)
+        .group_by(d.team_id, week)
+        .subquery()
+    )
+    rows = select(agg)
+    if keys is not None:
+        rows = rows.where(*box([agg.c.team_id, agg.c.week], keys))
+    await session.execute(insert(w).from_select(["team_id", "week", *TEAM_VALUES], rows))

@@ -36,6 +36,7 @@ from backend.models.rollup import (
     RollupIncidentTimeMonth,
     RollupTeamDay,
     RollupTeamMonth,
+    RollupTeamWeek,
     RollupWatermark,
 )
 
@@ -54,6 +55,7 @@ ROLLUP_TABLES = (
     RollupIncidentMonth,
     RollupIncidentTimeMonth,
     RollupTeamMonth,
+    RollupTeamWeek,
     RollupHouseLast,
     RollupHouseMonth,
     RollupHouseDay,
@@ -143,6 +145,8 @@ async def apply_keys(
         await rm.incident_time_months(session, keys=keys)
     for keys in _batches({(t, _month(d)) for t, d in team_days}):
         await rm.team_months(session, keys=keys)
+    for keys in _batches({(t, rm.week_start(d)) for t, d in team_days}):
+        await rm.team_weeks(session, keys=keys)
     months = {(h, _month(d)) for h, d in house_days}
     for keys in _batches(months):
         await rc.house_months(session, keys=keys)
@@ -246,6 +250,7 @@ async def rebuild(
         await rm.incident_months(session, months=months)
         await rm.incident_time_months(session, months=months)
         await rm.team_months(session, months=months)
+        await rm.team_weeks(session, weeks=sorted({rm.week_start(d) for d in days}))
     await rc.house_last(session, houses=None)
     await _save_watermarks(session, hi, {})
     yield ("houses by month", total, total)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from backend.core.db import SessionDep
+from backend.core.db import SessionDep, plan_for_parameters
 from backend.core.errors import Invalid
 from backend.core.messages import pick_language
 from backend.dashboards import exports, maps, schemas, service, tables
@@ -17,7 +17,16 @@ from backend.policy import Subject
 from backend.policy.dashboards import KINDS, Scope, resolve_scope
 from backend.policy.deps import allowed
 
-router = APIRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
+
+async def _plan_for_parameters(session: SessionDep) -> None:
+    await plan_for_parameters(session)  # period and scope ranges: see backend/core/db.py
+
+
+router = APIRouter(
+    prefix="/api/v1/dashboards",
+    tags=["dashboards"],
+    dependencies=[Depends(_plan_for_parameters)],
+)
 Reader = Annotated[Subject, allowed("dashboard.read")]
 MapReader = Annotated[Subject, allowed("map.read")]
 ScopeParam = Annotated[

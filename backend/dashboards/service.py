@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.core.db import plan_for_parameters
 from backend.core.errors import Invalid
 from backend.dashboards.buckets import percentile
 from backend.dashboards.sqlfuncs import month_of
@@ -27,6 +28,7 @@ from backend.models.rollup import (
     RollupIncidentTimeMonth,
     RollupTeamDay,
     RollupTeamMonth,
+    RollupTeamWeek,
 )
 from backend.policy import Subject, visible
 from backend.policy.dashboards import Scope, cells_in, houses_where, incident_scope, teams_in
@@ -169,26 +171,69 @@ def _times(hist: list[tuple[int, int]]) -> dict:
     }
 
 
-async def team_figures(
-    session: AsyncSession, subject: Subject, scope: Scope, period: Period, trend: str
-) -> tuple[dict, dict[date, dict]]:
-    """Patrols done against planned, team activity totals, and their trend.
+TEAM_COUNTS = (
+    *("patrols", "patrols_completed", "windows_planned", "windows_done", "windows_partial"),
+    *("windows_missed", "scans", "flagged", "incidents"),
+)
 
-    Totals come from team × month for whole months (team × day at the edges); a weekly trend
-    needs the day rows of the period."""
+
+async def team_week_series(
+    session: AsyncSession, subject: Subject, scope: Scope, period: Period
+) -> dict[date, dict]:
+    """Team activity per week (Monday first): whole weeks from team × week, the days of the
+    partial weeks at the period's edges from team × day, in one round trip."""
+    d, w = RollupTeamDay, RollupTeamWeek
+    teams = teams_in(subject, scope)
+    weeks, edges = _whole_weeks(period)
+    parts = []
+    if weeks:
+        parts.append(
+            select(w.week.label("b"), *[func.sum(getattr(w, c)).label(c) for c in TEAM_COUNTS])
+            .where(w.week.in_(weeks), w.team_id.in_(teams))
+            .group_by(w.week)
+        )
+    # One range per edge: OR'ed ranges turn the covering index's index-only scan into a
+    # bitmap scan that visits the heap row by row (60 ms instead of 5).
+    parts.extend(
+        select(d.day.label("b"), *[func.sum(getattr(d, c)).label(c) for c in TEAM_COUNTS])
+        .where(d.day.between(a, b), d.team_id.in_(teams))
+        .group_by(d.day)
+        for a, b in edges
+    )
+    found: dict[date, dict] = {}
+    for b, *values in await session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        week = found.setdefault(_bucket_start(_as_date(b), "week"), dict.fromkeys(TEAM_COUNTS, 0))
+        for c, v in zip(TEAM_COUNTS, values, strict=True):
+            week[c] += int(v or 0)
+    return found
+
+
+def _whole_weeks(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """Mondays of the weeks wholly inside the period, and the day spans left at its edges."""
+    weeks, edges = [], []
+    cursor = period.first
+    while cursor <= period.last:
+        monday = cursor - timedelta(days=cursor.weekday())
+        sunday = monday + timedelta(days=6)
+        end = min(sunday, period.last)
+        if cursor == monday and end == sunday:
+            weeks.append(monday)
+        else:
+            edges.append((cursor, end))
+        cursor = sunday + timedelta(days=1)
+    return weeks, edges
+
+
+async def team_figures(
+    session: AsyncSession, subject: Subject, scope: Scope, period: Period
+) -> tuple[dict, dict[date, dict]]:
+    """Patrols done against planned, team activity totals, and their monthly trend.
+
+    Totals come from team × month for whole months (team × day at the edges); the weekly
+    trend is ``team_week_series``."""
     teams = teams_in(subject, scope)
     months, edges = _whole_months(period)
-    cols = (
-        "patrols",
-        "patrols_completed",
-        "windows_planned",
-        "windows_done",
-        "windows_partial",
-        "windows_missed",
-        "scans",
-        "flagged",
-        "incidents",
-    )
+    cols = TEAM_COUNTS
     d, m = RollupTeamDay, RollupTeamMonth
     parts = []
     if months:
@@ -212,22 +257,6 @@ async def team_figures(
         per_bucket[_as_date(b)] = dict(zip(cols, values, strict=True))
         for c, v in zip(cols, values, strict=True):
             totals[c] += v
-    if trend == "week":
-        # Weeks cut across months: the series needs the day rows of the period. Grouped by
-        # day in SQL (a month of a city's teams is ~60,000 rows; a week expression per row
-        # cost PostgreSQL twice the time) and folded into weeks here (~31 rows).
-        rows = await session.execute(
-            select(d.day, *[func.sum(getattr(d, c)) for c in cols])
-            .where(d.day.between(period.first, period.last), d.team_id.in_(teams))
-            .group_by(d.day)
-        )
-        per_bucket = {}
-        for day, *values in rows:
-            week = per_bucket.setdefault(
-                _bucket_start(_as_date(day), "week"), dict.fromkeys(cols, 0)
-            )
-            for c, v in zip(cols, values, strict=True):
-                week[c] += int(v or 0)
     active, in_scope = (
         await session.execute(
             select(  # one round trip for both counts
@@ -355,26 +384,31 @@ async def summary(
 ) -> dict:
     """Every headline figure of the dashboard for a scope and period.
 
-    Given a session factory on PostgreSQL, the four independent groups of figures are read
+    Given a session factory on PostgreSQL, the independent groups of figures are read
     at the same time on connections of their own (read-only), so the answer takes about as
     long as the slowest group instead of their sum.
     """
-    jobs = (
+    jobs = [
         lambda s: incident_figures(s, subject, scope, period, trend, lang),
-        lambda s: team_figures(s, subject, scope, period, trend),
+        lambda s: team_figures(s, subject, scope, period),
         lambda s: house_figures(s, subject, scope, period),
         lambda s: overdue_escalations(s, subject, scope, now),
-    )
+    ]
+    if trend == "week":  # the costliest read of a weekly dashboard: on a connection of its own
+        jobs.append(lambda s: team_week_series(s, subject, scope, period))
     if sessions is not None and session.bind.dialect.name == "postgresql":
 
         async def apart(job):
             async with sessions() as own:
+                await plan_for_parameters(own)
                 return await job(own)
 
         results = await asyncio.gather(*(apart(job) for job in jobs))
     else:
         results = [await job(session) for job in jobs]
-    (incidents, inc_trend), (teams, team_trend), houses, overdue = results
+    (incidents, inc_trend), (teams, team_trend), houses, overdue = results[:4]
+    if trend == "week":
+        team_trend = results[4]
     series = []
     for start in trend_starts(period, trend):
         t = team_trend.get(start, {})

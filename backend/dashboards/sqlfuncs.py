@@ -59,6 +59,24 @@ def _month_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
+class week_of(FunctionElement):
+    """The Monday of the ISO week of a date column."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_of, "postgresql")
+def _week_pg(element, compiler, **kw):
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(week_of, "sqlite")
+def _week_sqlite(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    return f"date({arg}, '-' || ((CAST(strftime('%w', {arg}) AS INTEGER) + 6) % 7) || ' days')"
+
+
 class seconds_between(FunctionElement):
     """Whole seconds from the second argument to the first (each truncated to the second)."""
 

@@ -276,6 +276,28 @@ class RollupTeamMonth(SQLModel, table=True):
     incidents: int = 0
 
 
+class RollupTeamWeek(SQLModel, table=True):
+    """A team's activity per local week, Monday first (sums of its days): weekly trends read
+    a few rows per team instead of seven."""
+
+    __tablename__ = "rollup_team_week"
+    __table_args__ = (Index("ix_rollup_team_week_week", "week"),)
+
+    team_id: uuid.UUID = Field(primary_key=True)
+    week: date = Field(primary_key=True)  # the Monday
+    patrols: int = 0
+    patrols_completed: int = 0
+    patrols_on_time: int = 0
+    windows_planned: int = 0
+    windows_done: int = 0
+    windows_partial: int = 0
+    windows_missed: int = 0
+    scans: int = 0
+    flagged: int = 0
+    houses_scanned: int = 0
+    incidents: int = 0
+
+
 __all__ = [
     "NIL",
     "PeriodicReport",
@@ -291,5 +313,6 @@ __all__ = [
     "RollupIncidentTimeMonth",
     "RollupTeamDay",
     "RollupTeamMonth",
+    "RollupTeamWeek",
     "RollupWatermark",
 ]

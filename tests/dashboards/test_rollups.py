@@ -24,6 +24,7 @@ from backend.models.rollup import (
     RollupIncidentTimeMonth,
     RollupTeamDay,
     RollupTeamMonth,
+    RollupTeamWeek,
 )
 from tests.dashboards.world import incident, make_patrol, make_scan, make_world
 
@@ -111,13 +112,16 @@ async def truth(session) -> dict:
     for (day, cell, _, kind, bucket), n in times.items():
         time_month[(day.replace(day=1), cell, kind, bucket)] += n
     team_month = defaultdict(lambda: defaultdict(int))
+    team_week = defaultdict(lambda: defaultdict(int))
     for (t, day), row in team.items():
         for c, v in row.items():
             team_month[(t, day.replace(day=1))][c] += v
+            team_week[(t, day - timedelta(days=day.weekday()))][c] += v
     return {
         "incident_month": {k: tuple(v) for k, v in inc_month.items()},
         "incident_time_month": dict(time_month),
         "team_month": {k: {c: v for c, v in row.items() if v} for k, row in team_month.items()},
+        "team_week": {k: {c: v for c, v in row.items() if v} for k, row in team_week.items()},
         "house_day": {k: tuple(v) for k, v in house_day.items()},
         "team_day": {k: {c: v for c, v in row.items() if v} for k, row in team.items()},
         "incident_day": {k: tuple(v) for k, v in counts.items()},
@@ -161,6 +165,10 @@ async def stored(session) -> dict:
         "team_month": {
             (r.team_id, r.month): {c: getattr(r, c) for c in team_cols if getattr(r, c)}
             for r in await rows(RollupTeamMonth)
+        },
+        "team_week": {
+            (r.team_id, r.week): {c: getattr(r, c) for c in team_cols if getattr(r, c)}
+            for r in await rows(RollupTeamWeek)
         },
         "house_day": {
             (r.house_id, r.day, r.team_id): (r.scans, r.flagged, r.first_scan_at, r.last_scan_at)
