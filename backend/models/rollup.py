@@ -156,11 +156,27 @@ class RollupHouseLast(SQLModel, table=True):
     last_scan_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class RollupTeamDay(SQLModel, table=True):
+class TeamCounts(SQLModel):
+    """A team's activity counts, per day, week or month (week and month: sums of the days)."""
+
+    patrols: int = 0  # started, not abandoned
+    patrols_completed: int = 0
+    patrols_on_time: int = 0  # completed and their end reached the server in time
+    windows_planned: int = 0  # judged plan windows
+    windows_done: int = 0
+    windows_partial: int = 0
+    windows_missed: int = 0
+    scans: int = 0
+    flagged: int = 0
+    houses_scanned: int = 0  # distinct houses per day (a week or month sums its days)
+    incidents: int = 0  # submitted reports, by day of occurrence
+
+
+class RollupTeamDay(TeamCounts, table=True):
     """A team's activity per local day: patrols, plan windows, scans, flags, reports."""
 
     __tablename__ = "rollup_team_day"
-    # Covering on PostgreSQL: a month of the city's teams (the weekly trend) from the index.
+    # Covering on PostgreSQL: the days at the edges of a weekly trend, from the index alone.
     __table_args__ = (
         Index(
             "ix_rollup_team_day_day_team",
@@ -175,17 +191,6 @@ class RollupTeamDay(SQLModel, table=True):
 
     team_id: uuid.UUID = Field(primary_key=True)
     day: date = Field(primary_key=True)
-    patrols: int = 0  # started that day, not abandoned
-    patrols_completed: int = 0
-    patrols_on_time: int = 0  # completed and their end reached the server in time
-    windows_planned: int = 0  # judged plan windows
-    windows_done: int = 0
-    windows_partial: int = 0
-    windows_missed: int = 0
-    scans: int = 0
-    flagged: int = 0
-    houses_scanned: int = 0  # distinct houses that day
-    incidents: int = 0  # submitted reports, by day of occurrence
 
 
 class PeriodicReport(SQLModel, table=True):
@@ -255,7 +260,7 @@ class RollupIncidentTimeMonth(SQLModel, table=True):
     n: int = 0
 
 
-class RollupTeamMonth(SQLModel, table=True):
+class RollupTeamMonth(TeamCounts, table=True):
     """A team's activity per local month (sums of its days)."""
 
     __tablename__ = "rollup_team_month"
@@ -263,20 +268,9 @@ class RollupTeamMonth(SQLModel, table=True):
 
     team_id: uuid.UUID = Field(primary_key=True)
     month: date = Field(primary_key=True)
-    patrols: int = 0
-    patrols_completed: int = 0
-    patrols_on_time: int = 0
-    windows_planned: int = 0
-    windows_done: int = 0
-    windows_partial: int = 0
-    windows_missed: int = 0
-    scans: int = 0
-    flagged: int = 0
-    houses_scanned: int = 0
-    incidents: int = 0
 
 
-class RollupTeamWeek(SQLModel, table=True):
+class RollupTeamWeek(TeamCounts, table=True):
     """A team's activity per local week, Monday first (sums of its days): weekly trends read
     a few rows per team instead of seven."""
 
@@ -285,17 +279,6 @@ class RollupTeamWeek(SQLModel, table=True):
 
     team_id: uuid.UUID = Field(primary_key=True)
     week: date = Field(primary_key=True)  # the Monday
-    patrols: int = 0
-    patrols_completed: int = 0
-    patrols_on_time: int = 0
-    windows_planned: int = 0
-    windows_done: int = 0
-    windows_partial: int = 0
-    windows_missed: int = 0
-    scans: int = 0
-    flagged: int = 0
-    houses_scanned: int = 0
-    incidents: int = 0
 
 
 __all__ = [
