@@ -18,7 +18,7 @@ the wall-clock figures drop whenever something else runs on the machine.
 Targets (DESIGN.md): >= 5,000 scans/s and >= 25 % of COPY on 2 cores. Data: scan_ingest_data.py.
 
     TTQ_BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/ttq_bench \\
-        python bench/bench_scan_ingest.py --batches 120 --concurrency 4 --processes 2
+        python bench/bench_scan_ingest.py   # 3 rounds, 2 API processes x 2 uploads in flight
 
 The database is dropped and rebuilt from the migrations: give it a database of its own.
 """
@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import random
 import re
+import statistics
 import sys
 import time
 import uuid
@@ -144,7 +145,7 @@ async def run(
     processes: int,
     gc_freeze: bool,
     copy_runs: int,
-) -> None:
+) -> tuple[float, float]:
     rng = random.Random(seed)
     dsn = dsn_of(url)
     print(f"database: {url}\npreparing: schema from migrations, {teams} teams ...", flush=True)
@@ -239,7 +240,7 @@ async def run(
     spread = f"  (median of {len(runs)}: {', '.join(f'{len(rows) / r[0]:,.0f}' for r in runs)})"
     print(line.format("raw asyncpg COPY, same rows:", len(rows), copy_s, copy_rate, spread))
     ratio = upload_rate / copy_rate
-    print(f"ratio upload / COPY: {ratio:.1%}   (targets: >= 5,000 scans/s, >= 25 %)")
+    print(f"ratio upload / COPY: {ratio:.1%}")
     per = 1000 * SCANS_PER_BATCH
     print(
         f"CPU per 500 scans: upload {py_upload * per / n:5.1f} ms python + "
@@ -258,17 +259,16 @@ async def run(
         f"COPY {copy_cap:,.0f} scans/s, ratio {upload_cap / copy_cap:.1%}"
     )
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    ok = upload_rate >= 5000 and ratio >= 0.25
-    print("PASS" if ok else "BELOW TARGET")
+    return upload_rate, copy_rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--batches", type=int, default=120, help="timed batches of 500 scans")
-    parser.add_argument("--concurrency", type=int, default=4, help="uploads in flight per process")
+    parser.add_argument("--concurrency", type=int, default=2, help="uploads in flight per process")
     parser.add_argument(
-        "--processes", type=int, default=1, help="API processes (like `ttq serve --workers N`)"
+        "--processes", type=int, default=2, help="API processes (like `ttq serve --workers N`)"
     )
     parser.add_argument(
         "--no-gc-freeze",
@@ -277,25 +277,45 @@ def main() -> None:
         help="skip what the server does at start-up (backend.core.heap.settle_heap)",
     )
     parser.add_argument(
-        "--copy-runs", type=int, default=5, help="COPY baseline runs (the median is used)"
+        "--copy-runs", type=int, default=5, help="COPY baseline runs per round (median used)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="whole runs, each on fresh data (medians used)"
     )
     parser.add_argument("--teams", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if not args.url.startswith("postgresql"):
         raise SystemExit("the benchmark runs against PostgreSQL (set TTQ_BENCH_DATABASE_URL)")
-    asyncio.run(
-        run(
-            args.url,
-            args.batches,
-            args.concurrency,
-            args.teams,
-            args.seed,
-            args.processes,
-            args.gc_freeze,
-            args.copy_runs,
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        print(f"\n=== round {number} of {args.rounds}")
+        rounds.append(
+            asyncio.run(
+                run(
+                    args.url,
+                    args.batches,
+                    args.concurrency,
+                    args.teams,
+                    args.seed + number,
+                    args.processes,
+                    args.gc_freeze,
+                    args.copy_runs,
+                )
+            )
         )
+    # Each round is a fresh database and fresh data; the medians damp the swings of a shared
+    # machine, which move single rounds by a third either way.
+    upload_rate = statistics.median(u for u, _ in rounds)
+    copy_rate = statistics.median(c for _, c in rounds)
+    ratios = [u / c for u, c in rounds]
+    print(
+        f"\nover {len(rounds)} rounds: upload {upload_rate:,.0f} scans/s (median), COPY "
+        f"{copy_rate:,.0f} scans/s (median), ratio of medians {upload_rate / copy_rate:.1%}; "
+        f"per round {', '.join(f'{r:.1%}' for r in ratios)}"
     )
+    ok = upload_rate >= 5000 and upload_rate / copy_rate >= 0.25
+    print("PASS (>= 5,000 scans/s and >= 25 % of COPY)" if ok else "BELOW TARGET")
 
 
 if __name__ == "__main__":
