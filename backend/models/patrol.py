@@ -56,6 +56,9 @@ class CheckpointScan(SQLModel, table=True):
     __table_args__ = (
         Index("ix_checkpoint_scan_team_updated", "team_id", "updated_at", "id"),
         Index("ix_checkpoint_scan_house_scanned", "house_id", "scanned_at"),
+        # lists, newest first: a union's whole subtree, and one team (its phones, a filter)
+        Index("ix_checkpoint_scan_scanned", "scanned_at", "id"),
+        Index("ix_checkpoint_scan_team_scanned", "team_id", "scanned_at", "id"),
         # the review queue: small, since only flagged-and-undecided rows are in it
         Index(
             "ix_checkpoint_scan_pending",
