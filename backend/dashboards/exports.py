@@ -112,3 +112,10 @@ LAGGARD_COLUMNS = (
     Column("patrols_on_time", "Báo cáo đúng hạn", "Reported on time"),
     Column("timeliness", "Tỷ lệ đúng hạn", "Timeliness"),
 )
+# Each dashboard table as a file: its columns and the file's name (audited as dashboard_<key>).
+TABLES = {
+    "teams": (RANKING_COLUMNS, "xep-hang-to"),
+    "coverage": (COVERAGE_COLUMNS, "tuan-tra-va-vu-viec"),
+    "uncovered": (UNCOVERED_COLUMNS, "nha-tro-chua-tuan-tra"),
+    "completeness": (LAGGARD_COLUMNS, "to-cham-bao-cao"),
+}

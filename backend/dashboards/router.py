@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.db import SessionDep, plan_for_parameters
 from backend.core.errors import Invalid
@@ -95,6 +96,37 @@ def _lang(request: Request) -> str:
     return pick_language(request.headers.get("accept-language"))
 
 
+def _detail(scope: Scope, period: service.Period) -> dict:
+    return {"scope": f"{scope.kind}:{scope.id}", "from": str(period.first), "to": str(period.last)}
+
+
+async def _as_file(
+    request: Request,
+    session: AsyncSession,
+    subject: Subject,
+    scope: Scope,
+    period: service.Period,
+    *,
+    rows: list,
+    fmt: str,
+    table: str,
+):
+    """A table as the CSV or XLSX file asked for (``exports.TABLES[table]``: columns, file
+    name), scoped as the view and audited."""
+    columns, filename = exports.TABLES[table]
+    return await exports.table_export(
+        session,
+        subject=subject,
+        rows=rows,
+        columns=columns,
+        fmt=fmt,
+        lang=_lang(request),
+        filename=filename,
+        object_type=f"dashboard_{table}",
+        detail=_detail(scope, period),
+    )
+
+
 @router.get(
     "/teams",
     name="dashboards-teams",
@@ -116,21 +148,9 @@ async def teams(
     )
     if format == "json":
         return rows
-    return await exports.table_export(
-        session,
-        subject=subject,
-        rows=rows,
-        columns=exports.RANKING_COLUMNS,
-        fmt=format,
-        lang=_lang(request),
-        filename="xep-hang-to",
-        object_type="dashboard_teams",
-        detail=_detail(scope, period),
+    return await _as_file(
+        request, session, subject, scope, period, rows=rows, fmt=format, table="teams"
     )
-
-
-def _detail(scope: Scope, period: service.Period) -> dict:
-    return {"scope": f"{scope.kind}:{scope.id}", "from": str(period.first), "to": str(period.last)}
 
 
 @router.get(
@@ -155,16 +175,8 @@ async def coverage(
     )
     if format == "json":
         return rows
-    return await exports.table_export(
-        session,
-        subject=subject,
-        rows=rows,
-        columns=exports.COVERAGE_COLUMNS,
-        fmt=format,
-        lang=_lang(request),
-        filename="tuan-tra-va-vu-viec",
-        object_type="dashboard_coverage",
-        detail=_detail(scope, period),
+    return await _as_file(
+        request, session, subject, scope, period, rows=rows, fmt=format, table="coverage"
     )
 
 
@@ -189,16 +201,8 @@ async def uncovered(
     )
     if format == "json":
         return rows
-    return await exports.table_export(
-        session,
-        subject=subject,
-        rows=rows,
-        columns=exports.UNCOVERED_COLUMNS,
-        fmt=format,
-        lang=_lang(request),
-        filename="nha-tro-chua-tuan-tra",
-        object_type="dashboard_uncovered",
-        detail=_detail(scope, period),
+    return await _as_file(
+        request, session, subject, scope, period, rows=rows, fmt=format, table="uncovered"
     )
 
 
@@ -224,16 +228,15 @@ async def completeness(
     )
     if format == "json":
         return result
-    return await exports.table_export(
+    return await _as_file(
+        request,
         session,
-        subject=subject,
+        subject,
+        scope,
+        period,
         rows=result["laggards"],
-        columns=exports.LAGGARD_COLUMNS,
         fmt=format,
-        lang=_lang(request),
-        filename="to-cham-bao-cao",
-        object_type="dashboard_completeness",
-        detail=_detail(scope, period),
+        table="completeness",
     )
 
 
