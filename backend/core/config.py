@@ -27,7 +27,6 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
     cors_origins: list[str] = []
-    page_limit_default: int = 50
     page_limit_max: int = 200
     log_level: str = "INFO"
     log_json: bool = True

@@ -5,10 +5,12 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import types
+from sqlalchemy import Connection, inspect, text, types
 from sqlmodel.sql.sqltypes import AutoString
 
 from backend.models.base import UTCDateTime
+
+VERSION_TABLE = "alembic_version"  # Alembic's default, which this project keeps
 
 
 def migrations_dir() -> Path:
@@ -42,6 +44,17 @@ def downgrade(database_url: str, revision: str = "base") -> None:
 def head_revisions(database_url: str) -> set[str]:
     """The revisions the code expects the database to be at."""
     return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def current_revisions(connection: Connection) -> set[str]:
+    """The revisions the database is at (empty when it was never migrated).
+
+    Read straight from ``alembic_version``: configuring Alembic's MigrationContext logs two
+    INFO lines, and ``/readyz`` runs this on every probe.
+    """
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return set()
+    return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
 def render_item(type_: str, obj, autogen_context):

@@ -5,10 +5,9 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
-from backend.core.config import get_settings
 from backend.core.errors import Invalid
 
 T = TypeVar("T")
@@ -60,11 +59,14 @@ class PageParams(BaseModel):
 
 
 def page_params(
+    request: Request,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, description="page size; capped by the server")] = 50,
 ) -> PageParams:
     """Read cursor and limit, clamping the limit to the configured maximum."""
-    return PageParams(cursor=cursor, limit=min(limit, get_settings().page_limit_max))
+    # The serving app's settings (create_app's), not the process-wide ones from the
+    # environment: an app built with other settings must get its own cap.
+    return PageParams(cursor=cursor, limit=min(limit, request.app.state.settings.page_limit_max))
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]

@@ -2,9 +2,10 @@
 
 import asyncio
 
-from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+
+from backend.core.migrate import current_revisions
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,9 +23,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         async with asyncio.timeout(3):
             async with state.engine.connect() as conn:
-                current = await conn.run_sync(
-                    lambda c: set(MigrationContext.configure(c).get_current_heads())
-                )
+                current = await conn.run_sync(current_revisions)
     except Exception as exc:  # any failure here means "not ready", with the reason
         return JSONResponse(
             {"status": "unavailable", "database": type(exc).__name__}, status_code=503
