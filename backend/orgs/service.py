@@ -11,6 +11,7 @@ from backend.core.errors import Conflict, Invalid
 from backend.core.text import fold
 from backend.models import AdminUnit, UnionUnit, utcnow
 from backend.policy import Subject, get_visible, scoped, under
+from backend.sync.changes import objects_under_unit, record_changes
 
 Node = TypeVar("Node", AdminUnit, UnionUnit)
 KIND = {AdminUnit: "admin_unit", UnionUnit: "union_unit"}
@@ -72,6 +73,10 @@ async def _move(session: AsyncSession, model: type[Node], node: Node, parent_id:
         raise Invalid(code="tree_cycle")
     old_path, old_depth = node.path, node.depth
     new_path = f"{parent.path if parent else '/'}{node.id.hex}/"
+    # The registry under the subtree changes scope with it: its change-log stamps before the
+    # move tell the phones that lose it (tombstones), those after tell the phones that gain it.
+    cached = await objects_under_unit(session, model, old_path)
+    await record_changes(session, objs=cached)
     delta = (parent.depth + 1 if parent else 0) - old_depth
     # One set-based UPDATE rewrites the whole subtree (the node included), so it stays consistent.
     await session.execute(
@@ -85,6 +90,7 @@ async def _move(session: AsyncSession, model: type[Node], node: Node, parent_id:
     )
     await session.refresh(node)
     node.parent_id = parent.id if parent else None
+    await record_changes(session, objs=cached)
 
 
 async def update_unit(

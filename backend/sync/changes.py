@@ -239,3 +239,42 @@ async def record_changes(session: AsyncSession, *, objs: Iterable[Any]) -> None:
     # One executemany INSERT (no ORM objects: building thousands of them costs more than the
     # insert itself), executed now, after the flush above, so ids follow the order of calls.
     await session.execute(insert(RegistryChange), rows)
+
+
+async def objects_under_unit(session: AsyncSession, model, path: str) -> list[Any]:
+    """The live registry objects whose scope stamps name a unit of this subtree: what a move
+    of the subtree takes out of some phones' scope and into others'."""
+    units = select(model.id).where(model.path.startswith(path, autoescape=True))
+    if model is UnionUnit:
+        team_where = Team.union_unit_id.in_(units)
+        site_where = Site.union_unit_id.in_(units)
+        teams_here = select(Team.id).where(team_where, Team.deleted_at.is_(None))
+        house_where = or_(
+            BoardingHouse.site_id.in_(select(Site.id).where(site_where)),
+            BoardingHouse.id.in_(
+                select(TeamHouse.house_id).where(
+                    _current_cover(), TeamHouse.team_id.in_(teams_here)
+                )
+            ),
+        )
+    else:
+        team_where = Team.admin_unit_id.in_(units)
+        site_where = Site.id.in_(
+            select(SiteAdminUnit.site_id).where(SiteAdminUnit.admin_unit_id.in_(units))
+        )
+        house_where = BoardingHouse.admin_unit_id.in_(units)
+    found: list[Any] = []
+    for entity, where in ((Site, site_where), (BoardingHouse, house_where), (Team, team_where)):
+        found += (
+            await session.scalars(select(entity).where(where, entity.deleted_at.is_(None)))
+        ).all()
+    team_ids = [t.id for t in found if isinstance(t, Team)]
+    for chunk in _chunks(team_ids):
+        found += (
+            await session.scalars(
+                select(TeamMember).where(
+                    TeamMember.team_id.in_(chunk), TeamMember.deleted_at.is_(None)
+                )
+            )
+        ).all()
+    return found

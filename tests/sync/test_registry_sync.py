@@ -9,7 +9,7 @@ from backend.core.text import fold
 from backend.models import AdminUnit
 from backend.sync.changes import CHANGE_LOG_LOCK_KEY, record_change
 from backend.teams import coverage, members, service
-from tests.factories import auth, make_unit
+from tests.factories import auth, make_unit, make_user
 from tests.factories_teams import add_member, cover, make_house, make_world
 
 SYNC = "/api/v1/sync/registry"
@@ -278,3 +278,57 @@ async def test_change_log_writers_hold_the_ordering_lock_until_commit(app, sessi
         assert (await other.scalar(probe, {"k": CHANGE_LOG_LOCK_KEY})) is True
         await other.rollback()
     assert w_house.id
+
+
+async def test_moving_a_union_moves_its_registry_between_the_officers_phones(app, client, session):
+    """A grassroots union moved to another district union takes its team (members, covered
+    houses) out of the old district officer's cache and into the new one's."""
+    w = await make_world(session)
+    await session.commit()
+    old, new = Phone(client, app, w.officer_x), Phone(client, app, w.officer_y)
+    await old.sync()
+    await new.sync()
+    team, members = str(w.team_a.id), {str(w.leader_a_row.id), str(w.member_a_row.id)}
+    assert team in old.ids("team") and team not in new.ids("team")
+    assert str(w.house_a2.id) in old.ids("boarding_house")  # covered by team A only
+
+    r = await client.patch(
+        f"/api/v1/union-units/{w.grassroots_x.id}",
+        json={"parent_id": str(w.union_y.id)},
+        headers=auth(app, w.admin) | {"If-Match": f'"{w.grassroots_x.version}"'},
+    )
+    assert r.status_code == 200, r.text
+
+    gone = tombstones(await old.sync())
+    assert ("team", team) in gone and {("team_member", m) for m in members} <= gone
+    assert ("boarding_house", str(w.house_a2.id)) in gone
+    assert str(w.house_a1.id) in old.ids("boarding_house")  # still in union X's site
+    await new.sync()
+    assert team in new.ids("team") and members <= new.ids("team_member")
+    assert str(w.house_a2.id) in new.ids("boarding_house")
+
+
+async def test_moving_a_ward_moves_its_houses_between_the_police_phones(app, client, session):
+    w = await make_world(session)
+    other_city = await make_unit(session, AdminUnit, "Thành phố khác", level="Thành phố")
+    city_police = await make_user(session, role="police_liaison", units=[w.city])
+    other_police = await make_user(session, role="police_liaison", units=[other_city])
+    await session.commit()
+    old, new = Phone(client, app, city_police), Phone(client, app, other_police)
+    await old.sync()
+    await new.sync()
+    ward_houses = {str(h.id) for h in (w.house_a1, w.house_a2, w.house_free_a)}
+    assert ward_houses <= old.ids("boarding_house") and not new.ids("boarding_house")
+
+    r = await client.patch(
+        f"/api/v1/admin-units/{w.ward_a.id}",
+        json={"parent_id": str(other_city.id)},
+        headers=auth(app, w.admin) | {"If-Match": f'"{w.ward_a.version}"'},
+    )
+    assert r.status_code == 200, r.text
+
+    gone = tombstones(await old.sync())
+    assert {("boarding_house", h) for h in ward_houses} <= gone
+    assert str(w.house_b1.id) in old.ids("boarding_house")  # ward B stayed in the city
+    await new.sync()
+    assert new.ids("boarding_house") == ward_houses
