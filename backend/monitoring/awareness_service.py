@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
@@ -17,7 +17,8 @@ from backend.models import AdminUnit, Site, Team, UnionUnit, utcnow
 from backend.models.monitoring import AwarenessSession, AwarenessSessionTopic, AwarenessTopic
 from backend.monitoring.awareness_schemas import AwarenessSessionPut
 from backend.monitoring.exports import LOCAL_TZ
-from backend.policy import Subject, get_visible, under, visible
+from backend.monitoring.filters import in_union_subtree, newest_first_after
+from backend.policy import Subject, get_visible, visible
 from backend.sync.upload_service import insert_ignore
 
 OBJECT_TYPE = "awareness_session"
@@ -277,14 +278,7 @@ async def filters(
     if team_id:
         where.append(AwarenessSession.team_id == team_id)
     if union_unit_id:
-        path = await session.scalar(select(UnionUnit.path).where(UnionUnit.id == union_unit_id))
-        units = select(UnionUnit.id).where(under(UnionUnit.path, [path] if path else []))
-        where.append(
-            or_(
-                AwarenessSession.union_unit_id.in_(units),
-                AwarenessSession.team_id.in_(select(Team.id).where(Team.union_unit_id.in_(units))),
-            )
-        )
+        where.append(await in_union_subtree(session, AwarenessSession, union_unit_id))
     if held_from:
         where.append(AwarenessSession.held_at >= local_day_start(held_from))
     if held_to:
@@ -304,7 +298,4 @@ async def filters(
 
 def after_clause(held_at: datetime, session_id: uuid.UUID) -> ColumnElement[bool]:
     """Keyset condition for newest-first order (held_at desc, id desc)."""
-    return or_(
-        AwarenessSession.held_at < held_at,
-        and_(AwarenessSession.held_at == held_at, AwarenessSession.id < session_id),
-    )
+    return newest_first_after(AwarenessSession.held_at, AwarenessSession.id, held_at, session_id)

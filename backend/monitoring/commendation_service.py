@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
@@ -13,7 +13,8 @@ from backend.core.text import fold
 from backend.models import Team, TeamMember, UnionUnit, utcnow
 from backend.models.monitoring import Commendation
 from backend.monitoring.commendation_schemas import CommendationCreate
-from backend.policy import Subject, get_visible, under
+from backend.monitoring.filters import in_union_subtree, newest_first_after
+from backend.policy import Subject, get_visible
 
 OBJECT_TYPE = "commendation"
 
@@ -135,14 +136,7 @@ async def filters(
     if team_id:
         where.append(Commendation.team_id == team_id)
     if union_unit_id:
-        path = await session.scalar(select(UnionUnit.path).where(UnionUnit.id == union_unit_id))
-        units = select(UnionUnit.id).where(under(UnionUnit.path, [path] if path else []))
-        where.append(
-            or_(
-                Commendation.union_unit_id.in_(units),
-                Commendation.team_id.in_(select(Team.id).where(Team.union_unit_id.in_(units))),
-            )
-        )
+        where.append(await in_union_subtree(session, Commendation, union_unit_id))
     if recipient_kind:
         where.append(Commendation.recipient_kind == recipient_kind)
     if level:
@@ -164,7 +158,4 @@ async def filters(
 
 def after_clause(decided_on: date, commendation_id: uuid.UUID) -> ColumnElement[bool]:
     """Keyset condition for newest-first order (decided_on desc, id desc)."""
-    return or_(
-        Commendation.decided_on < decided_on,
-        and_(Commendation.decided_on == decided_on, Commendation.id < commendation_id),
-    )
+    return newest_first_after(Commendation.decided_on, Commendation.id, decided_on, commendation_id)

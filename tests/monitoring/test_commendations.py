@@ -149,3 +149,40 @@ async def test_bad_input(app, client, session):
     assert (await client.post(URL, json=body, headers=h)).status_code == 404
     r = await client.get(URL, params={"decided_from": "yesterday"}, headers=h)
     assert r.status_code == 422
+
+
+async def test_union_subtree_filter_and_newest_first_pages(app, client, session):
+    w = await make_world(session)
+    await session.commit()
+    admin = auth(app, w.admin)
+    for team, day in ((w.team1, "2026-09-01"), (w.team1, "2026-09-03"), (w.team2, "2026-09-02")):
+        award = team_award(team, decided_on=day, decision_number=f"{day}/QĐ")
+        r = await client.post(URL, json=award, headers=admin)
+        assert r.status_code == 201, r.text
+    landlord = team_award(
+        None,
+        recipient_kind="person",
+        union_unit_id=str(w.grassroots1.id),
+        person_name="Bà Lê Thị Hoa",
+        decided_on="2026-09-04",
+        decision_number="2026-09-04/QĐ",
+    )
+    r = await client.post(URL, json=landlord, headers=admin)
+    assert r.status_code == 201, r.text
+
+    # district 1's subtree: its team's two and the one held by its grassroots union
+    r = await client.get(URL, params={"union_unit_id": str(w.district1.id)}, headers=admin)
+    days = [c["decided_on"] for c in r.json()["items"]]
+    assert days == ["2026-09-04", "2026-09-03", "2026-09-01"]
+    r = await client.get(URL, params={"union_unit_id": str(uuid.uuid4())}, headers=admin)
+    assert r.json()["items"] == []
+
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(URL, params=params, headers=admin)).json()
+        seen += [c["decided_on"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["2026-09-04", "2026-09-03", "2026-09-02", "2026-09-01"]
