@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401  (every table, for the truncation list)
+from backend.core import clock
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.migrate import upgrade
@@ -112,3 +113,11 @@ async def session(app):
     """A session on the test database, for factories and for checking what was stored."""
     async with app.state.session_factory() as s:
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _system_clock():
+    """Every test starts on the system clock and leaves it installed, whatever it swapped in."""
+    previous = clock.install(clock.SystemClock())
+    yield
+    clock.install(previous)

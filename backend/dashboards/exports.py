@@ -6,13 +6,13 @@ request's transaction.
 """
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record
+from backend.core import clock
 from backend.monitoring.exports import (
     CSV_MEDIA_TYPE,
     LOCAL_TZ,
@@ -70,7 +70,7 @@ async def table_export(
     else:
         body = csv_chunks(_batches(rows), columns, lang, stats)
         media = CSV_MEDIA_TYPE
-    stamp = datetime.now(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    stamp = clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}-{stamp}.{fmt}"',
         "Cache-Control": "no-store",

@@ -6,12 +6,12 @@ A member whose phone is that of an active team-leader or team-member account is 
 account, so they see their team when they sign in.
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.text import fold
 from backend.imports.columns import Column, as_text, read_choice, read_date
 from backend.imports.engine import Handler, Row
@@ -110,7 +110,7 @@ class MemberImport(Handler):
             out["role"] = read_choice(p, "role", raw["role"], ROLES)
         if "since" in raw:
             out["since"] = read_date(p, "since", raw["since"])
-            if out["since"] and out["since"] > date.today():
+            if out["since"] and out["since"] > clock.today():
                 p.add("since", "since_in_future")
         if "until" in raw:
             out["until"] = read_date(p, "until", raw["until"])

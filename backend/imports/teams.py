@@ -5,11 +5,11 @@ members import. A team's code is required here (the single create can make one u
 re-import needs it to find the team again).
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.errors import Conflict
 from backend.imports.columns import (
     Column,
@@ -115,7 +115,7 @@ class TeamImport(Handler):
             out[name] = clean_text(p, name, as_text(raw.get(name)), max_length=64, required=True)
         if "founded_on" in raw:
             out["founded_on"] = read_date(p, "founded_on", raw["founded_on"])
-            if out["founded_on"] and out["founded_on"] > date.today():
+            if out["founded_on"] and out["founded_on"] > clock.today():
                 p.add("founded_on", "date_in_future")
         if "status" in raw:
             out["status"] = read_choice(p, "status", raw["status"], STATUS)

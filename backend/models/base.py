@@ -7,6 +7,8 @@ from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from backend.core import clock
+
 # Deterministic constraint names, so migrations can drop what they created on both engines.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -20,8 +22,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """Now, timezone-aware, in UTC, from the one injected clock (``backend.core.clock``)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -13,7 +13,6 @@ the helper adds the caller's scope from the policy layer on top, whatever the qu
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.audit.service import record
+from backend.core import clock
 from backend.core.db import SessionDep
 from backend.core.messages import pick_language
 from backend.monitoring.exports import (
@@ -141,7 +141,7 @@ def export_response(
     else:
         body = csv_chunks(batches, columns, lang, stats)
         media_type = CSV_MEDIA_TYPE
-    stamp = datetime.now(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    stamp = clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}-{stamp}.{fmt}"',
         "Cache-Control": "no-store",

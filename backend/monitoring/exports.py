@@ -18,17 +18,18 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 import xlsxwriter
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.clock import LOCAL_TZ
 
 log = logging.getLogger("ttq.exports")
 
@@ -39,11 +40,6 @@ FETCH_ROWS = 1000  # rows per round trip from the cursor
 FLUSH_BYTES = 64 * 1024  # CSV characters buffered before a chunk is sent
 FILE_CHUNK = 64 * 1024
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included; more rows go on a new sheet
-
-try:
-    LOCAL_TZ: Any = ZoneInfo("Asia/Ho_Chi_Minh")
-except ZoneInfoNotFoundError:  # no tz database: Vietnam has had no DST since 1975
-    LOCAL_TZ = timezone(timedelta(hours=7), "ICT")
 
 _DATETIME_FMT = {"vi": "%d/%m/%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 _DATE_FMT = {"vi": "%d/%m/%Y", "en": "%Y-%m-%d"}

@@ -21,6 +21,7 @@ from sqlalchemy import literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record
+from backend.core import clock
 from backend.core.config import Settings
 from backend.models import Team, TeamMember, UnionUnit, User, UserScope
 from backend.models.patrol import CheckpointScan, PatrolPlan, PlanWindowResult
@@ -61,7 +62,7 @@ def judge(scans: int, houses_scanned: int, houses_planned: int, min_scans: int) 
 
 async def recipients(session: AsyncSession, team: Team) -> list[uuid.UUID]:
     """The team's leaders and the union officers whose subtree holds the team."""
-    today = date.today()
+    today = clock.today()
     leaders = (
         await session.scalars(
             select(TeamMember.user_id).where(

@@ -2,12 +2,13 @@
 
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
+from backend.core import clock
 from backend.core.config import Settings
 from backend.core.errors import Invalid
 from backend.models import Team, TeamHouse
@@ -60,7 +61,7 @@ async def _check_covered(session: AsyncSession, team_id: uuid.UUID, house_ids) -
     """Planned houses must be houses the team covers now."""
     if not house_ids:
         return
-    today = date.today()
+    today = clock.today()
     covered = set(
         (
             await session.scalars(

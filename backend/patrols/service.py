@@ -1,13 +1,14 @@
 """Patrols: idempotent create and end, lists with scan counts, the team's change feed."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record
+from backend.core import clock
 from backend.core.config import Settings
 from backend.core.errors import Conflict, DomainError
 from backend.models import BoardingHouse, Team, TeamHouse
@@ -243,7 +244,7 @@ async def house_coverage(
     Only scans that count (unflagged, or accepted on review) are counted.
     """
     if house_ids is None:
-        today = date.today()
+        today = clock.today()
         house_ids = list(
             (
                 await session.scalars(

@@ -9,11 +9,11 @@
 """
 
 import uuid
-from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.errors import Forbidden
 from backend.models import (
     AdminUnit,
@@ -35,7 +35,7 @@ from backend.policy.subject import Subject
 
 def current_period(model) -> ColumnElement[bool]:
     """A TeamHouse or TeamMember row in effect today: ``until`` is the first day it no longer is."""
-    return or_(model.until.is_(None), model.until > date.today())
+    return or_(model.until.is_(None), model.until > clock.today())
 
 
 def _current_cover():

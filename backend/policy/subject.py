@@ -2,11 +2,11 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import String, Uuid, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.models import AdminUnit, Team, TeamMember, UnionUnit, User, UserScope
 from backend.policy.roles import Role
 
@@ -54,7 +54,7 @@ async def load_subject(session: AsyncSession, user: User) -> Subject:
                 TeamMember.deleted_at.is_(None),
                 Team.deleted_at.is_(None),
                 # `until` is the first day no longer in effect (as for coverage).
-                or_(TeamMember.until.is_(None), TeamMember.until > date.today()),
+                or_(TeamMember.until.is_(None), TeamMember.until > clock.today()),
             ),
         )
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.models import Team, TeamMember, User, UserScope
 from backend.policy.registry import current_period
 from backend.registry import houses_service, sites_service
@@ -232,7 +233,7 @@ async def _members(session: AsyncSession, team: Team, rows) -> None:
                 full_name=None if user else name,
                 phone=None if user else phone,
                 role=role,
-                since=team.founded_on or date.today(),
+                since=team.founded_on or clock.today(),
             )
 
 

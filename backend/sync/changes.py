@@ -15,12 +15,12 @@ lock taken before they draw ids. SQLite has one writer at a time anyway.
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.models import (
     AdminUnit,
     BoardingHouse,
@@ -63,7 +63,7 @@ async def high_water_mark(session: AsyncSession) -> int:
 
 def _current_cover() -> Any:
     """Coverage in effect today (``until`` is the first day not covered)."""
-    return or_(TeamHouse.until.is_(None), TeamHouse.until > date.today())
+    return or_(TeamHouse.until.is_(None), TeamHouse.until > clock.today())
 
 
 async def _team_stamps(session: AsyncSession, team_ids: Iterable[uuid.UUID]) -> list[dict]:

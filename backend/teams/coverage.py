@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
+from backend.core import clock
 from backend.core.errors import NotFound
 from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse
 from backend.policy import Subject, scoped
@@ -65,7 +66,7 @@ async def add_house(
     if team.deleted_at is not None:
         raise invalid("team_deleted", "team_id")
     house = await _attachable_house(session, actor=actor, team=team, house_id=house_id)
-    since = since or date.today()
+    since = since or clock.today()
     # The policy layer reads only ``until``: a coverage starting later would be live already.
     check_not_future(since, "since", code="since_in_future")
     check_period(since, until)
@@ -99,7 +100,7 @@ async def end_house(
     coverage = await current_coverage(session, team_id=team.id, house_id=house_id)
     if coverage is None:
         raise NotFound(code="not_covered")
-    until = until or date.today()
+    until = until or clock.today()
     check_not_future(until, "until", code="until_in_future")
     check_period(coverage.since, until)
     before = snapshot(coverage)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
+from backend.core import clock
 from backend.core.errors import Forbidden
 from backend.core.text import fold
 from backend.models import Team, TeamMember, User
@@ -106,7 +107,7 @@ async def add_member(
         phone = phone or user.phone
     full_name = clean_text(full_name, "full_name", max_length=255)
     phone = clean_phone(phone)
-    since = since or date.today()
+    since = since or clock.today()
     # Access follows ``until`` only, so a membership starting later would grant it already.
     check_not_future(since, "since", code="since_in_future")
     check_period(since, until)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
+from backend.core import clock
 from backend.core.text import fold
 from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse, TeamMember, UnionUnit
 from backend.models.base import utcnow
@@ -189,7 +190,7 @@ async def delete_team(
     before = snapshot(team)
     tree = await team_tree(session, team)
     await record_changes(session, objs=tree)
-    today = date.today()
+    today = clock.today()
     now = utcnow()
     ended_houses = 0
     for coverage in await session.scalars(

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.errors import Conflict, Invalid
 from backend.core.messages import title_for
 from backend.core.security import normalize_phone
@@ -80,13 +81,13 @@ def check_period(since: date, until: date | None) -> None:
 
 
 def check_not_future(value: date | None, field: str, *, code: str = "date_in_future") -> None:
-    if value is not None and value > date.today():
+    if value is not None and value > clock.today():
         raise invalid(code, field)
 
 
 def is_current(until: date | None) -> bool:
     """In effect today (``until`` is the first day no longer in effect)."""
-    return until is None or until > date.today()
+    return until is None or until > clock.today()
 
 
 async def live_admin_unit(session: AsyncSession, unit_id: Any, field: str) -> AdminUnit:

@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from backend.core.clock import ReadingClock, installed
 from backend.notifications.channels.sms import RecordingSmsProvider
 from backend.notifications.dispatcher import Dispatcher
 from backend.notifications.wiring import build_channels
@@ -18,7 +19,10 @@ def receiver():
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    """A frozen clock installed as the one clock: the outbox's stamps and the dispatcher agree."""
+    frozen = Clock()
+    with installed(ReadingClock(frozen)):
+        yield frozen
 
 
 @pytest.fixture

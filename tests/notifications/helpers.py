@@ -15,7 +15,7 @@ from tests.factories import make_unit
 
 
 class Clock:
-    """A frozen clock the dispatcher reads; tests move it."""
+    """A frozen clock; tests move it. The ``clock`` fixture installs it as the one clock."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self.now = start or datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
