@@ -22,6 +22,8 @@ from backend.core.db import make_engine
 from backend.core.migrate import upgrade
 from backend.main import create_app
 
+pytest_plugins = ["tests.browser"]
+
 PG_URL = os.environ.get("TTQ_TEST_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-the-check-0123456789"
