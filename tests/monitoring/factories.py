@@ -5,11 +5,12 @@ Factories add and flush; the test commits.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.text import fold
 from backend.models import AdminUnit, BoardingHouse, Team, TeamHouse, TeamMember, UnionUnit, User
 from tests.factories import make_unit, make_user
@@ -44,7 +45,7 @@ async def add_member(
         full_name=name or f"Thành viên {user.phone}",
         name_search=fold(name or "thanh vien"),
         role="leader" if role == "team_leader" else "member",
-        since=date.today() - timedelta(days=30),
+        since=clock.today() - timedelta(days=30),
     )
     session.add(member)
     await session.flush()
@@ -70,7 +71,7 @@ async def make_house(session: AsyncSession, *, ward: AdminUnit, team: Team | Non
     await session.flush()
     if team is not None:
         session.add(
-            TeamHouse(team_id=team.id, house_id=house.id, since=date.today() - timedelta(days=10))
+            TeamHouse(team_id=team.id, house_id=house.id, since=clock.today() - timedelta(days=10))
         )
         await session.flush()
     return house

@@ -1,9 +1,10 @@
 """The houses a team covers: add, end, list; who may, and what becomes visible."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend.core import clock
 from backend.models import AuditEvent, BoardingHouse
 from backend.policy import load_subject, scoped
 from tests.factories import auth
@@ -74,12 +75,12 @@ async def test_member_and_other_teams_cannot_change_the_list(app, client, world)
 async def test_end_coverage_today_hides_the_house_at_once(app, client, session, world):
     url = f"{_houses(world.team_a)}/{world.house_a2.id}/end"
     headers = auth(app, world.officer_x)
-    tomorrow = str(date.today() + timedelta(days=1))
+    tomorrow = str(clock.today() + timedelta(days=1))
     r = await client.post(url, headers=headers, json={"until": tomorrow})
     assert r.status_code == 422 and r.json()["code"] == "until_in_future"
     r = await client.post(url, headers=headers)
     assert r.status_code == 200, r.text
-    assert r.json()["until"] == date.today().isoformat()
+    assert r.json()["until"] == clock.today().isoformat()
     assert world.house_a2.id not in await _visible_house_ids(session, world.leader_a)
     r = await client.post(url, headers=headers)
     assert r.status_code == 404 and r.json()["code"] == "not_covered"
@@ -89,7 +90,7 @@ async def test_end_coverage_today_hides_the_house_at_once(app, client, session, 
         _houses(world.team_a), headers=auth(app, world.officer_x), params={"include_ended": True}
     )
     ended = [c for c in r.json()["items"] if c["house_id"] == str(world.house_a2.id)]
-    assert ended[0]["until"] == date.today().isoformat()
+    assert ended[0]["until"] == clock.today().isoformat()
     actions = (
         await session.scalars(
             select(AuditEvent.action).where(AuditEvent.object_type == "team_house")

@@ -1,9 +1,10 @@
 """Team members: leaders keep their own list, members cannot, the union decides the leader."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend.core import clock
 from backend.models import AuditEvent, TeamMember
 from tests.factories import auth, make_user
 from tests.factories_teams import add_member
@@ -24,7 +25,7 @@ async def test_leader_adds_a_person_without_account(app, client, session, world)
     assert r.status_code == 201, r.text
     member = r.json()
     assert member["phone"] == "+84912345678" and member["user_id"] is None
-    assert member["since"] == date.today().isoformat() and member["until"] is None
+    assert member["since"] == clock.today().isoformat() and member["until"] is None
     assert r.headers["etag"] == '"1"'
     event = (
         await session.scalars(select(AuditEvent).where(AuditEvent.object_id == member["id"]))
@@ -40,7 +41,7 @@ async def test_leader_may_not_hand_out_or_end_the_leader_role(app, client, world
     assert r.status_code == 403 and r.json()["code"] == "leader_reserved"
     url = f"{_members(world.team_a)}/{world.leader_a_row.id}"
     r = await client.patch(
-        url, headers=headers | {"If-Match": '"1"'}, json={"until": date.today().isoformat()}
+        url, headers=headers | {"If-Match": '"1"'}, json={"until": clock.today().isoformat()}
     )
     assert r.status_code == 403 and r.json()["code"] == "leader_reserved"
     # Their own name and phone are theirs to fix.
@@ -109,7 +110,7 @@ async def test_accounts_duplicates_and_the_single_leader(app, client, session, w
 async def test_bad_member_input_names_the_field(app, client, world):
     headers = auth(app, world.officer_x)
     url = _members(world.team_a)
-    future = str(date.today() + timedelta(days=2))
+    future = str(clock.today() + timedelta(days=2))
     cases = [
         ({"full_name": "Lê F", "phone": "12345"}, "invalid_phone", "phone"),
         ({"phone": "0912345679"}, "required", "full_name"),

@@ -1,10 +1,11 @@
 """Teams: who sees and changes which team, search, pagination, ETags, soft delete, audit."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from backend.core import clock
 from backend.core.errors import DomainError
 from backend.models import AuditEvent, Team, TeamHouse, TeamMember
 from backend.teams import service
@@ -127,7 +128,7 @@ async def test_generated_code_and_bad_input(app, client, world):
         (base | {"name": "A", "status": "sleeping"}, "validation_error", "body.status"),
         (base | {"name": "   "}, "required", "name"),
         (
-            base | {"name": "A", "founded_on": str(date.today() + timedelta(days=3))},
+            base | {"name": "A", "founded_on": str(clock.today() + timedelta(days=3))},
             "date_in_future",
             "founded_on",
         ),
@@ -192,7 +193,7 @@ async def test_soft_delete_with_reason_is_audited(app, client, session, world):
     )
     assert live_cover.all() == []
     ended = await session.scalars(select(TeamMember.until).where(TeamMember.team_id == team.id))
-    assert set(ended.all()) == {date.today()}
+    assert set(ended.all()) == {clock.today()}
     event = (
         await session.scalars(
             select(AuditEvent).where(
