@@ -59,7 +59,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-err = Console(stderr=True, soft_wrap=True)  # one sentence stays one line
+err = Console(stderr=True, soft_wrap=True, highlight=False)  # one sentence, one line
 SPEC_PATH = Path("mobile_api_spec/openapi.json")
 # Commands that build or bring the schema themselves, or never open the database.
 NO_SCHEMA_CHECK = {"migrate", "serve", "seed-demo", "export-spec"}

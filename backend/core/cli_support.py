@@ -13,7 +13,7 @@ from backend.core.cli_lang import language, tr
 from backend.core.errors import DomainError
 from backend.core.messages import title_for
 
-err = Console(stderr=True, soft_wrap=True)  # one sentence stays one line
+err = Console(stderr=True, soft_wrap=True, highlight=False)  # one sentence, one line
 
 # Names of DomainError extras, said in words: (Vietnamese, English).
 _LABELS = {
