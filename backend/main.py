@@ -21,6 +21,7 @@ from backend.incidents.router import router as incidents_router
 from backend.monitoring.router import router as monitoring_router
 from backend.notifications.router import router as notifications_router
 from backend.notifications.runtime import notification_runtime
+from backend.ops.docs import install_docs, mount_static
 from backend.ops.router import router as ops_router
 from backend.orgs.router import admin_units, union_units
 from backend.patrols.router import router as patrols_router
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served from vendored assets by install_docs, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -99,4 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *dashboards_routers,
     ):
         app.include_router(router)
+    install_docs(app)
+    mount_static(app)
     return app

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     page_limit_max: int = 200
     log_level: str = "INFO"
-    log_json: bool = True
+    # None = JSON lines when stderr is not a terminal, readable lines when it is.
+    log_json: bool | None = None
     # Freeze the start-up heap out of the garbage collector (backend/core/heap.py).
     # None = on unless the environment is "test" (a test process starts many apps).
     gc_freeze: bool | None = None

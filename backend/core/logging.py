@@ -30,7 +30,8 @@ def current_client_ip() -> str | None:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id when there is one."""
 
-    _skip = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+    # color_message: uvicorn's copy of its message with ANSI colour codes, for its own console.
+    _skip = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         data = {
@@ -50,12 +51,49 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
-    """Send the service's logs to stderr, as JSON lines unless asked otherwise."""
+class HumanFormatter(logging.Formatter):
+    """One readable line for a person at a terminal: time, level, logger, message, key=value."""
+
+    _skip = JsonFormatter._skip
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        if record.name == log.name and record.msg == "request":
+            # "GET /api/v1/me 200 3.1ms" reads better than its five fields
+            d = record.__dict__
+            text = f"{d.get('method')} {d.get('path')} {d.get('status')} {d.get('ms')}ms"
+            extras = {}
+        else:
+            text = record.getMessage()
+            extras = {
+                k: v
+                for k, v in record.__dict__.items()
+                if k not in self._skip and not k.startswith("_")
+            }
+        rid = current_request_id()
+        if rid:
+            extras["rid"] = rid[:12]
+        tail = "  " + " ".join(f"{k}={v}" for k, v in extras.items()) if extras else ""
+        line = f"{when} {record.levelname:<7} {record.name}: {text}{tail}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def wants_json(as_json: bool | None, stream=None) -> bool:
+    """JSON when asked, or by default when the stream is not a terminal (a log collector)."""
+    if as_json is not None:
+        return as_json
+    stream = stream or sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty and isatty())
+
+
+def configure_logging(level: str = "INFO", as_json: bool | None = None) -> None:
+    """Send the service's logs to stderr: readable lines at a terminal, JSON lines otherwise
+    (or as ``as_json`` says: TTQ_LOG_JSON / --log-json)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s")
-    )
+    handler.setFormatter(JsonFormatter() if wants_json(as_json) else HumanFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -266,6 +266,14 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
     "invalid_date": ("Ngày không hợp lệ (dd/mm/yyyy)", "Invalid date (dd/mm/yyyy)"),
     "invalid_boolean": ("Giá trị phải là có hoặc không", "Must be yes or no"),
+    "database_not_migrated": (
+        "Cơ sở dữ liệu chưa được tạo cấu trúc (migrate): hãy chạy `ttq migrate`",
+        "The database is not migrated: run `ttq migrate`",
+    ),
+    "database_behind": (
+        "Cơ sở dữ liệu chưa ở phiên bản cấu trúc mới nhất: hãy chạy `ttq migrate`",
+        "The database is not at the latest migration: run `ttq migrate`",
+    ),
     "unknown_user": ("Không tìm thấy tài khoản", "Unknown account"),
 }
 

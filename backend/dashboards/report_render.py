@@ -98,9 +98,14 @@ CSS = """
 @page { size: A4; margin: 20mm 15mm 20mm 25mm; }
 body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 13pt; color: #000;
        max-width: 170mm; margin: 0 auto; line-height: 1.35; }
-.head { display: flex; justify-content: space-between; text-align: center; }
-.head div:first-child { width: 42%; } .head div:last-child { width: 58%; }
-.head b { display: block; white-space: nowrap; }
+.head { display: grid; grid-template-columns: 42fr 58fr; column-gap: 4mm; text-align: center;
+        align-items: start; }
+.head > div { min-width: 0; } .head span { display: block; }
+.head b { display: block; }
+/* A union's name can be long: it wraps inside its column; only the national motto keeps one
+   line (it fits the wider column), so nothing runs into the date line. */
+.head > div:first-child b { overflow-wrap: break-word; }
+.head > div:last-child b { white-space: nowrap; }
 .no { margin-top: 4px; } .date { font-style: italic; margin-top: 8px; }
 h1 { text-align: center; font-size: 15pt; margin: 18px 0 2px; }
 .sub { text-align: center; font-weight: bold; margin-bottom: 14px; }

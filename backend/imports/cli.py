@@ -9,12 +9,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from backend.core.cli_lang import bi, tr
 from backend.imports.schemas import ImportKind
 
-HELP = (
-    "Nhập khu, nhà trọ, tổ, thành viên từ CSV/XLSX (mặc định với quyền quản trị hệ thống)."
-    " Import sites, houses, teams or members from a spreadsheet."
+HELP = bi(
+    "Nhập khu, nhà trọ, tổ, thành viên từ CSV/XLSX (mặc định với quyền quản trị hệ thống).",
+    "Import sites, houses, teams or members from a spreadsheet (as the system by default).",
 )
+KIND_VI = {"sites": "khu", "houses": "nhà trọ", "teams": "tổ", "members": "thành viên"}
 
 
 async def _actor(session, phone: str | None):
@@ -60,7 +62,15 @@ async def _run(kind: ImportKind, data: bytes, name: str, dry_run: bool, phone, p
 
 def _problems_table(title: str, problems: list[dict[str, Any]]) -> Table:
     table = Table(title=title, show_lines=False)
-    for header in ("Dòng", "Cột", "Tiêu đề", "Mã lỗi", "Nội dung", "Giá trị"):
+    headers = [
+        tr("Dòng", "Row"),
+        tr("Cột", "Column"),
+        tr("Tiêu đề", "Header"),
+        tr("Mã lỗi", "Code"),
+        tr("Nội dung", "Message"),
+        tr("Giá trị", "Value"),
+    ]
+    for header in headers:
         table.add_column(header, overflow="fold")
     for p in problems:
         table.add_row(
@@ -77,18 +87,36 @@ def _problems_table(title: str, problems: list[dict[str, Any]]) -> Table:
 def _import_command(kind: ImportKind):
     def command(
         file: Annotated[
-            Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or XLSX")
+            Path,
+            typer.Argument(
+                exists=True,
+                dir_okay=False,
+                readable=True,
+                help=bi("tệp CSV hoặc XLSX", "CSV or XLSX"),
+            ),
         ],
         dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="check and report, write nothing")
+            bool,
+            typer.Option(
+                "--dry-run",
+                help=bi("kiểm tra và báo cáo, không ghi gì", "check and report, write nothing"),
+            ),
         ] = False,
         as_phone: Annotated[
             str | None,
-            typer.Option("--as", help="import as this account (its scope and permissions)"),
+            typer.Option(
+                "--as",
+                help=bi(
+                    "nhập với tài khoản này (phạm vi và quyền của nó)",
+                    "import as this account (its scope and permissions)",
+                ),
+            ),
         ] = None,
     ) -> None:
+        from rich.markup import escape
+
+        from backend.core.cli_support import sentence_for
         from backend.core.errors import DomainError
-        from backend.core.messages import title_for
 
         out, err = Console(), Console(stderr=True)
         with Progress(
@@ -111,29 +139,45 @@ def _import_command(kind: ImportKind):
             except DomainError as exc:
                 report = exc.extra if exc.code == "import_failed" else None
                 if report is None:
-                    detail = f": {exc.detail}" if exc.detail else ""
-                    err.print(f"[red]Lỗi ({exc.code}):[/red] {title_for(exc.code, 'vi')}{detail}")
+                    err.print(f"[red]{tr('Lỗi', 'Error')}:[/red] {escape(sentence_for(exc))}")
                     if exc.extra.get("errors"):
-                        out.print(_problems_table("Lỗi tiêu đề", exc.extra["errors"]))
+                        out.print(
+                            _problems_table(tr("Lỗi tiêu đề", "Header errors"), exc.extra["errors"])
+                        )
                     raise typer.Exit(1) from None
         if report["warnings"]:
-            out.print(_problems_table("Cảnh báo", report["warnings"]))
+            out.print(_problems_table(tr("Cảnh báo", "Warnings"), report["warnings"]))
         if report["errors"]:
             shown = len(report["errors"])
             more = report["errors_total"] - shown
-            title = f"{report['errors_total']} lỗi" + (f" ({shown} đầu tiên)" if more else "")
+            title = tr(f"{report['errors_total']} lỗi", f"{report['errors_total']} errors")
+            if more:
+                title += tr(f" ({shown} đầu tiên)", f" (first {shown})")
             out.print(_problems_table(title, report["errors"]))
-        mode = "Xem trước (không lưu)" if dry_run else "Đã nhập"
+        mode = (
+            tr("Xem trước (không lưu)", "Preview (nothing saved)")
+            if dry_run
+            else tr("Đã nhập", "Imported")
+        )
         if report["errors_total"] and not dry_run:
-            mode = "Không lưu gì vì có lỗi"
+            mode = tr("Không lưu gì vì có lỗi", "Nothing saved because of errors")
         out.print(
-            f"{mode}: {report['rows']} dòng — tạo mới {report['created']}, cập nhật"
-            f" {report['updated']}, không đổi {report['unchanged']}, lỗi {report['errors_total']}"
+            tr(
+                f"{mode}: {report['rows']} dòng — tạo mới {report['created']}, cập nhật"
+                f" {report['updated']}, không đổi {report['unchanged']},"
+                f" lỗi {report['errors_total']}",
+                f"{mode}: {report['rows']} rows — created {report['created']}, updated"
+                f" {report['updated']}, unchanged {report['unchanged']},"
+                f" errors {report['errors_total']}",
+            )
         )
         if report["errors_total"]:
             raise typer.Exit(1)
 
-    command.__doc__ = f"Import {kind.value} from a CSV or XLSX file (all or nothing)."
+    command.__doc__ = bi(
+        f"Nhập {KIND_VI[kind.value]} từ tệp CSV hoặc XLSX (tất cả hoặc không gì cả).",
+        f"Import {kind.value} from a CSV or XLSX file (all or nothing).",
+    )
     return command
 
 

@@ -54,6 +54,21 @@ async def call_job(
     return result
 
 
+def did_something(result: Any) -> bool:
+    """Whether a job's result reports work done (a non-zero count anywhere in it)."""
+    if result is None or isinstance(result, bool):
+        return bool(result)
+    if isinstance(result, int | float):
+        return result != 0
+    if isinstance(result, dict):
+        return any(did_something(v) for v in result.values())
+    if isinstance(result, list | tuple | set):
+        return any(did_something(v) for v in result) if result else False
+    if hasattr(result, "__dict__"):  # a stats dataclass such as the rollup refresh's
+        return any(did_something(v) for v in vars(result).values())
+    return bool(result)
+
+
 class JobRunner:
     """Runs each resolved job every ``notify_jobs_interval_seconds``."""
 
@@ -80,12 +95,19 @@ class JobRunner:
                 log.info("scheduled job skipped, not found: %s", spec, extra={"job": spec})
             else:
                 self.jobs[spec] = fn
-                log.info(
+                log.debug(
                     "scheduled job %s every %ss",
                     spec,
                     self.interval,
                     extra={"job": spec, "every_s": self.interval},
                 )
+        if self.jobs:  # one line at start-up, not one per job
+            log.info(
+                "%d scheduled jobs every %ss",
+                len(self.jobs),
+                self.interval,
+                extra={"jobs": sorted(self.jobs), "every_s": self.interval},
+            )
 
     async def _claim(self, name: str, now: datetime) -> bool:
         lease = max(120.0, self.interval * 2)
@@ -140,7 +162,10 @@ class JobRunner:
                 async with self.sessions() as session:
                     result = await call_job(fn, session, now=now, settings=self.settings)
                     await session.commit()
-                log.info(
+                # Quiet at INFO unless the run changed something: six idle lines a minute
+                # would bury the lines that matter.
+                log.log(
+                    logging.INFO if did_something(result) else logging.DEBUG,
                     "scheduled job ran: %s -> %s",
                     name,
                     repr(result)[:200],

@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from backend.core.messages import pick_language, title_for
 from backend.core.migrate import current_revisions
 
 router = APIRouter(include_in_schema=False)
@@ -29,9 +30,13 @@ async def readyz(request: Request) -> JSONResponse:
             {"status": "unavailable", "database": type(exc).__name__}, status_code=503
         )
     if current != state.expected_heads:
+        # A sentence for whoever reads the probe (an operator, a deploy script's log).
+        code = "database_behind" if current else "database_not_migrated"
         return JSONResponse(
             {
                 "status": "unavailable",
+                "code": code,
+                "detail": title_for(code, pick_language(request.headers.get("accept-language"))),
                 "migrations": {
                     "current": sorted(current),
                     "expected": sorted(state.expected_heads),

@@ -46,6 +46,13 @@ SITES = [
         [(106.6960, 10.9150), (106.7180, 10.9140), (106.7210, 10.9300), (106.7100, 10.9400)],
     ),
 ]
+# How a house names its zone in brackets: "Nhà trọ Hòa Bình (VSIP I)". Written out, because
+# the last word of the zone's name is no name ("(I))" from "(VSIP I)", "(Thuận)").
+SITE_SHORT_NAMES = {
+    "KCX-TANTHUAN": "KCX Tân Thuận",
+    "KCX-LINHTRUNG1": "KCX Linh Trung I",
+    "KCN-VSIP1": "VSIP I",
+}
 HOUSE_NAMES = [
     "Nhà trọ Hòa Bình",
     "Nhà trọ Phúc Lộc",
@@ -178,7 +185,7 @@ async def _sites_and_houses(session: AsyncSession, units: dict[str, Any]) -> dic
                     session,
                     actor=None,
                     code=house_code,
-                    name=f"{HOUSE_NAMES[i - 1]} ({name.split(' ')[-1]})",
+                    name=f"{HOUSE_NAMES[i - 1]} ({SITE_SHORT_NAMES[code]})",
                     address=f"{10 + 7 * i} {street}",
                     admin_unit_id=units[admin].id,
                     lat=lat,
