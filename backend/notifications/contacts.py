@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.models import Device, User
 from backend.models.contact import UserContact
 from backend.notifications.channels import names
+from backend.notifications.channels.base import TargetGone
+
+VERIFY_EVENT = "contact.verify"
 
 
 async def reach_phone(session: AsyncSession, *, user: User, channel: str) -> str:
@@ -53,3 +56,15 @@ async def drop_muted(
     else:
         gone = {str(u) for u in muted}
     return [t for t in targets if t not in gone]
+
+
+async def verification_phone(session: AsyncSession, *, event_payload: dict, user: User) -> str:
+    """The number a verification code goes to: the pending one, never the verified one."""
+    try:
+        contact_id = uuid.UUID(str(event_payload.get("contact_id")))
+    except ValueError:
+        raise TargetGone("verification without a contact") from None
+    row = await session.get(UserContact, contact_id)
+    if row is None or row.user_id != user.id or not row.pending_phone:
+        raise TargetGone("verification no longer pending")
+    return row.pending_phone

@@ -15,8 +15,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
-from backend.models.incident import Escalation
+from backend.models.incident import Escalation, Incident
 from backend.models.notification import NotificationDelivery as D
+from backend.notifications import links
 from backend.notifications.channels import names
 from backend.notifications.channels.base import Channel, EventEnvelope
 from backend.notifications.channels.util import active_user_ids
@@ -152,3 +153,43 @@ async def chains_for(session: AsyncSession, keys: list[str]) -> dict[str, dict[u
     for d in rows.all():
         out.setdefault(d.chain_key, {}).setdefault(d.recipient_user_id, []).append(d)
     return out
+
+
+def chain_view(by_user: dict[uuid.UUID, list]) -> list[dict]:
+    """The chains of one escalation as the API shows them, one entry per recipient."""
+    return [
+        {
+            "user_id": user_id,
+            "steps": [
+                {
+                    "step": d.chain_step,
+                    "channel": d.channel,
+                    "status": d.status,
+                    "scheduled_at": d.next_attempt_at,
+                    "delivered_at": d.delivered_at,
+                    "receipt_status": d.receipt_status,
+                    "last_error": d.last_error,
+                }
+                for d in steps
+            ],
+        }
+        for user_id, steps in by_user.items()
+    ]
+
+
+async def link_target(
+    session: AsyncSession, link: links.Link
+) -> tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None] | None:
+    """(incident, escalation, recipient) a verified one-tap link points at, if they exist."""
+    if link.kind == links.ESCALATION:
+        escalation = await session.get(Escalation, link.object_id)
+        if escalation is None:
+            return None
+        # The same order the texts were signed in (the event's sorted recipients).
+        recipients = sorted(set(escalation.recipient_user_ids))
+        user = None
+        if link.recipient_index < len(recipients):
+            user = uuid.UUID(recipients[link.recipient_index])
+        return escalation.incident_id, escalation.id, user
+    incident = await session.get(Incident, link.object_id)
+    return (incident.id, None, None) if incident is not None else None

@@ -13,7 +13,7 @@ from backend.notifications import links
 from backend.notifications.channels import names
 from backend.notifications.channels.base import EventEnvelope, TargetGone
 from backend.notifications.channels.util import active_user_ids
-from backend.notifications.contacts import reach_phone
+from backend.notifications.contacts import VERIFY_EVENT, reach_phone, verification_phone
 from backend.notifications.texts import sms_text
 
 log = logging.getLogger("ttq.notifications.sms")
@@ -74,6 +74,12 @@ class SmsChannel:
             user = await session.get(User, uuid.UUID(target))
             if user is None or not user.is_active:
                 raise TargetGone("user gone or disabled")
+            if event.type == VERIFY_EVENT:
+                phone = await verification_phone(session, event_payload=event.payload, user=user)
+                text = f"[TTQ] Ma xac nhan so dien thoai: {event.payload.get('code')} (10 phut)"
+                return await self.provider.send(
+                    phone=phone, text=text, reference=f"{event.id}:{user.id}"
+                )
             phone = await reach_phone(session, user=user, channel=names.SMS)
         link = None
         if self._settings is not None:

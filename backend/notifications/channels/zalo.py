@@ -26,7 +26,7 @@ from backend.notifications.channels.base import (
     TargetGone,
 )
 from backend.notifications.channels.util import active_user_ids
-from backend.notifications.contacts import reach_phone
+from backend.notifications.contacts import VERIFY_EVENT, reach_phone, verification_phone
 from backend.notifications.zalo_tokens import ZaloTokens
 
 # From Zalo's ZNS error table. Target gone: this phone cannot get ZNS (the next fallback step
@@ -155,6 +155,14 @@ class ZaloChannel:
             user = await session.get(User, uuid.UUID(target))
             if user is None or not user.is_active:
                 raise TargetGone("user gone or disabled")
+            if event.type == VERIFY_EVENT:
+                phone = await verification_phone(session, event_payload=event.payload, user=user)
+                return await self.client.send(
+                    phone=phone,
+                    template_id=template_id,
+                    data={"otp": str(event.payload.get("code", ""))},
+                    tracking_id=f"{event.id.hex}{uuid.UUID(target).hex[:16]}",
+                )
             phone = await reach_phone(session, user=user, channel=names.ZALO)
         link = links.link_for_recipient(
             self._settings,
