@@ -143,3 +143,20 @@ class ZaloTokens:
                 f"zalo oauth refused: {body.get('error')} {body.get('error_description', '')}"
             )
         return body["access_token"], body["refresh_token"], float(body.get("expires_in") or 3600)
+
+
+async def replace_refresh_token(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings, refresh_token: str
+) -> None:
+    """Start the rotation again from a new refresh token (the OA was re-authorized)."""
+    async with session_factory() as session:
+        row = await session.get(ProviderCredential, PROVIDER, with_for_update=True)
+        if row is None:
+            row = ProviderCredential(provider=PROVIDER, refresh_token_ciphertext="")
+            session.add(row)
+        row.refresh_token_ciphertext = crypto.encrypt(settings, refresh_token)
+        row.access_token_ciphertext = None
+        row.access_expires_at = None
+        row.updated_at = utcnow()
+        row.version = (row.version or 0) + 1
+        await session.commit()

@@ -140,3 +140,15 @@ async def test_no_template_no_target(app, session, zsettings, providers):
 def test_template_data_has_no_personal_fields():
     event = envelope(severity=2, reporter_name="Nguyễn Văn A", address="12 Lê Lợi")
     assert "Nguyễn" not in json.dumps(template_data(event, None))
+
+
+async def test_a_new_refresh_token_restarts_the_rotation(app, zsettings, providers, clock):
+    from backend.notifications.zalo_tokens import replace_refresh_token
+
+    client = zns(app, zsettings, providers)
+    await client.tokens.access_token()
+    providers.zalo.refresh_token = "rt-reauthorized"  # an admin re-authorized the OA
+    providers.zalo.valid_access = set()
+    await replace_refresh_token(app.state.session_factory, zsettings, "rt-reauthorized")
+    fresh = zns(app, zsettings, providers)  # e.g. after the workers restart
+    assert await fresh.tokens.access_token() == "at-2"
