@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     # Event type (glob) -> approved ZNS template id; an event with no template is not sent.
     zalo_template_ids: dict[str, str] = {}
     zalo_development_mode: bool = False  # ZNS "development" mode: only the OA's admins receive
+    zalo_oa_secret_key: str | None = None  # checks the OA webhook's X-ZEvent-Signature (receipts)
     esms_api_key: str | None = None
     esms_secret_key: str | None = None
     esms_brandname: str | None = None

@@ -1,5 +1,6 @@
 """Reaching people outside the app: one-tap links, provider receipts, the caller's numbers."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
@@ -84,6 +85,22 @@ async def speedsms_receipt(
     if reference and outcome:
         matched = await receipts.record(
             session, channel="sms", reference=reference, status=outcome, now=utcnow()
+        )
+    return {"received": True, "matched": matched}
+
+
+@router.post("/api/v1/notifications/receipts/zalo", include_in_schema=False)
+async def zalo_receipt(request: Request, session: SessionDep, settings: SettingsDep):
+    """The Zalo OA webhook: a ZNS reached the phone (user_received_message), signed by Zalo."""
+    raw = await request.body()
+    header = request.headers.get("X-ZEvent-Signature")
+    if not receipts.zalo_signature_valid(settings, raw=raw, header=header):
+        raise Forbidden(code="receipt_refused")
+    reference, outcome = receipts.zalo_outcome(json.loads(raw))
+    matched = 0
+    if reference and outcome:
+        matched = await receipts.record(
+            session, channel="zalo", reference=reference, status=outcome, now=utcnow()
         )
     return {"received": True, "matched": matched}
 

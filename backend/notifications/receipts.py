@@ -9,6 +9,7 @@ the provider accepting the message already made it "delivered" for retry purpose
 
 import hashlib
 import hmac
+import json
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -89,4 +90,33 @@ async def record(
     return result.rowcount
 
 
-CHANNEL_OF = {"esms": names.SMS, "speedsms": names.SMS}
+def zalo_signature_valid(settings: Settings, *, raw: bytes, header: str | None) -> bool:
+    """Zalo OA webhooks: X-ZEvent-Signature is mac=sha256(app_id + body + timestamp + OA key)."""
+    if not settings.zalo_oa_secret_key or not header:
+        return False
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or str(body.get("app_id", "")) != (settings.zalo_app_id or ""):
+        return False
+    signed = (
+        str(body.get("app_id", "")).encode()
+        + raw
+        + str(body.get("timestamp", "")).encode()
+        + settings.zalo_oa_secret_key.encode()
+    )
+    supplied = header.strip().removeprefix("mac=").strip().lower()
+    return hmac.compare_digest(supplied, hashlib.sha256(signed).hexdigest())
+
+
+def zalo_outcome(body: dict) -> tuple[str | None, str | None]:
+    """(msg_id, status) of an OA webhook event: only ZNS receipts count."""
+    if body.get("event_name") != "user_received_message":
+        return None, None
+    message = body.get("message") or {}
+    msg_id = message.get("msg_id") if isinstance(message, dict) else None
+    return (str(msg_id), "delivered") if msg_id else (None, None)
+
+
+CHANNEL_OF = {"esms": names.SMS, "speedsms": names.SMS, "zalo": names.ZALO}

@@ -61,3 +61,42 @@ async def test_speedsms_receipt_needs_the_shared_secret(app, client, session, se
         )
     ).one()
     assert delivery.receipt_status == "failed" and delivery.receipt_at is not None
+
+
+async def test_zalo_receipt_checks_the_oa_signature(app, client, session, settings):
+    import hashlib
+    import json
+
+    from backend.models.notification import NotificationDelivery, OutboxEvent
+
+    app.state.settings = app.state.settings.model_copy(
+        update={"zalo_app_id": "app-1", "zalo_oa_secret_key": "oa-key"}
+    )
+    event = OutboxEvent(event_type="incident.escalated", payload={})
+    session.add(event)
+    await session.flush()
+    session.add(
+        NotificationDelivery(event_id=event.id, channel="zalo", target="u", provider_ref="m1")
+    )
+    await session.commit()
+    raw = json.dumps(
+        {
+            "app_id": "app-1",
+            "event_name": "user_received_message",
+            "timestamp": "1700000000000",
+            "message": {"msg_id": "m1", "delivery_time": "1700000000000", "tracking_id": "t"},
+        }
+    ).encode()
+    mac = hashlib.sha256(b"app-1" + raw + b"1700000000000" + b"oa-key").hexdigest()
+    url = "/api/v1/notifications/receipts/zalo"
+    headers = {"content-type": "application/json"}
+    r = await client.post(url, content=raw, headers={**headers, "X-ZEvent-Signature": "mac=0"})
+    assert r.status_code == 403
+    r = await client.post(url, content=raw, headers={**headers, "X-ZEvent-Signature": f"mac={mac}"})
+    assert r.status_code == 200 and r.json()["matched"] == 1
+    status = await session.scalar(
+        NotificationDelivery.__table__.select()
+        .with_only_columns(NotificationDelivery.receipt_status)
+        .where(NotificationDelivery.provider_ref == "m1")
+    )
+    assert status == "delivered"
