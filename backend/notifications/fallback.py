@@ -11,7 +11,7 @@ import dataclasses
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
@@ -76,7 +76,9 @@ async def stop_chain(
     user_id: uuid.UUID | None = None,
 ) -> int:
     """Stop the pending steps of a chain (one recipient's, or everyone's)."""
-    where = [D.chain_key == key, D.status == "pending", D.locked_until.is_(None)]
+    # Not one a worker is sending right now (its lease runs); an expired lease is fair game.
+    free = or_(D.locked_until.is_(None), D.locked_until <= now)
+    where = [D.chain_key == key, D.status == "pending", free]
     if user_id is not None:
         where.append(D.recipient_user_id == user_id)
     result = await session.execute(
