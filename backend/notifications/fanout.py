@@ -77,7 +77,9 @@ async def _plan(
         if key not in memo:
             memo[key] = await channel.targets(session, env)
         targets = memo[key]
-        if not chained and name in names.MUTABLE_CHANNELS and targets:
+        # Muting applies to default routing; a writer's explicit choice (a verification code,
+        # a test notification the person asked for) goes out regardless.
+        if event.channels is None and not chained and name in names.MUTABLE_CHANNELS and targets:
             if users is None:
                 users = await active_user_ids(session, env.recipient_user_ids)
             targets = await drop_muted(session, channel=name, targets=targets, users=users)

@@ -14,10 +14,6 @@ CHANNEL_TITLES: dict[str, tuple[str, str]] = {
         "Kênh này chưa được cấu hình trên hệ thống",
         "This channel is not configured",
     ),
-    "urgent_cannot_mute": (
-        "Không thể tắt kênh này",
-        "This channel cannot be muted",
-    ),
 }
 for _code, _titles in CHANNEL_TITLES.items():
     TITLES.setdefault(_code, _titles)
