@@ -19,6 +19,7 @@ from backend.dashboards.router import routers as dashboards_routers
 from backend.imports.router import router as imports_router
 from backend.incidents.router import router as incidents_router
 from backend.monitoring.router import router as monitoring_router
+from backend.notifications.channels_router import router as channels_router
 from backend.notifications.router import router as notifications_router
 from backend.notifications.runtime import notification_runtime
 from backend.ops.docs import install_docs, mount_static
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         incidents_router,
         notifications_router,
+        channels_router,
         monitoring_router,
         *dashboards_routers,
     ):

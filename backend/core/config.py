@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     notify_webhook_require_https: bool | None = None  # None = only in production
     # Event types (globs) also sent by SMS to recipients, besides any severity-1 event.
     notify_sms_event_types: list[str] = ["escalation.*", "incident.escalated"]
-    notify_sms_provider: Literal["none", "log"] = "none"
+    notify_sms_provider: Literal["none", "log", "esms", "speedsms"] = "none"
     notify_stream_poll_seconds: float | None = None  # None = 1 s on SQLite, 15 s on PostgreSQL
     notify_stream_heartbeat_seconds: float = Field(default=15, gt=0)
     notify_jobs_interval_seconds: float = Field(default=60, gt=0)
@@ -69,6 +69,36 @@ class Settings(BaseSettings):
     fcm_credentials_file: str | None = None  # a Firebase service-account JSON file
     fcm_credentials_json: str | None = None  # or its content
     fcm_project_id: str | None = None  # defaults to the credentials' project_id
+
+    # --- reaching people outside the app: fallback, one-tap links, Zalo ZNS, SMS brandname ---
+    # (README "Zalo and SMS brandname"). Urgent events (severity 1, or notify_sms_event_types)
+    # go push -> Zalo -> SMS per recipient; each step waits this long for an acknowledgement.
+    notify_fallback_delay_seconds: float = Field(default=120, ge=0, le=3600)
+    # Public base URL of this service: one-tap links (/l/<token>) and provider callbacks.
+    notify_public_base_url: str = "http://127.0.0.1:8000"
+    notify_link_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # Secret in provider receipt callback URLs; derived from secret_key when unset.
+    notify_receipt_secret: str | None = None
+    zalo_app_id: str | None = None  # set with zalo_app_secret to enable the Zalo channel
+    zalo_app_secret: str | None = None
+    # The Official Account's first refresh token only: once used, the rotated one lives in the
+    # database (provider_credential), shared by every worker.
+    zalo_refresh_token: str | None = None
+    zalo_api_url: str = "https://business.openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    # Event type (glob) -> approved ZNS template id; an event with no template is not sent.
+    zalo_template_ids: dict[str, str] = {}
+    zalo_development_mode: bool = False  # ZNS "development" mode: only the OA's admins receive
+    zalo_oa_secret_key: str | None = None  # checks the OA webhook's X-ZEvent-Signature (receipts)
+    esms_api_key: str | None = None
+    esms_secret_key: str | None = None
+    esms_brandname: str | None = None
+    esms_api_url: str = "https://rest.esms.vn"
+    esms_sandbox: bool = False
+    speedsms_access_token: str | None = None
+    speedsms_sender: str | None = None  # the registered brandname
+    speedsms_sms_type: int = Field(default=3, ge=2, le=8)  # 3 = brandname
+    speedsms_api_url: str = "https://api.speedsms.vn"
 
     # --- incidents and escalations ---
     # Minutes to acknowledge an escalation, by severity 1..4.

@@ -20,6 +20,7 @@ from backend.escalations.targets import Rung
 from backend.incidents.timeline import Actor, add_entry, audit, touch
 from backend.models import AdminUnit, User
 from backend.models.incident import Escalation, Incident
+from backend.notifications import fallback
 from backend.notifications.outbox import enqueue
 from backend.policy import Role, load_subject, visible
 from backend.teams.jurisdictions import liaisons_for
@@ -183,6 +184,8 @@ async def acknowledge_open(
         current.acknowledged_at = now
         current.acknowledged_by = actor.public_id
         current.closed_at = now
+        # Nobody needs chasing on Zalo or SMS any more (see notifications.fallback).
+        await fallback.stop_chain(session, key=str(current.id), now=now, reason="acknowledged")
     incident.ack_deadline_at = None
     incident.acknowledged_at = now
     return current

@@ -23,6 +23,7 @@ from backend.incidents.schemas import (
     TransitionIn,
 )
 from backend.models import utcnow
+from backend.notifications import fallback
 from backend.policy import Subject
 from backend.policy.deps import allowed
 
@@ -154,5 +155,14 @@ async def reveal_reporter(
 
 @router.get("/escalations", name="incidents-escalations", response_model=list[EscalationRead])
 async def list_escalations(session: SessionDep, incident: VisibleIncident):
-    """Who was told, when, with which deadline, and what became of it."""
-    return await history(session, incident)
+    """Who was told, when, with which deadline, and what became of it; with each recipient's
+    fallback chain (push, Zalo, SMS) and where it stands."""
+    escalations = await history(session, incident)
+    chains = await fallback.chains_for(session, [str(e.id) for e in escalations])
+    return [
+        EscalationRead(
+            **EscalationRead.model_validate(e, from_attributes=True).model_dump(exclude={"chains"}),
+            chains=fallback.chain_view(chains.get(str(e.id), {})),
+        )
+        for e in escalations
+    ]

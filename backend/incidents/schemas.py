@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from backend.incidents.workflow import ACTIONS, STATES
+from backend.notifications.channels.names import ChannelName
 
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
 Status = Literal[STATES]  # type: ignore[valid-type]
@@ -196,6 +197,23 @@ class TimelineEntryRead(BaseModel):
     detail: dict | None
 
 
+class ChainStep(BaseModel):
+    """One step of a recipient's fallback chain (push, then Zalo, then SMS)."""
+
+    step: int
+    channel: ChannelName
+    status: str  # pending | delivered | failed | dropped | stopped
+    scheduled_at: datetime
+    delivered_at: datetime | None
+    receipt_status: str | None
+    last_error: str | None
+
+
+class RecipientChain(BaseModel):
+    user_id: uuid.UUID
+    steps: list[ChainStep]
+
+
 class EscalationRead(BaseModel):
     id: uuid.UUID
     level: int
@@ -210,6 +228,7 @@ class EscalationRead(BaseModel):
     deadline_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: uuid.UUID | None
+    chains: list[RecipientChain] = []
 
 
 class CategoryRead(BaseModel):

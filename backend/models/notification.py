@@ -51,6 +51,8 @@ class NotificationDelivery(SQLModel, table=True):
         UniqueConstraint("event_id", "channel", "target"),
         Index("ix_notification_delivery_due", "status", "next_attempt_at"),
         Index("ix_notification_delivery_status_updated", "status", "updated_at"),
+        Index("ix_notification_delivery_chain", "chain_key", "recipient_user_id"),
+        Index("ix_notification_delivery_provider_ref", "channel", "provider_ref"),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -59,9 +61,10 @@ class NotificationDelivery(SQLModel, table=True):
             ForeignKey("outbox_event.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    channel: str = Field(max_length=16)  # webhook | push | sms | stream
+    channel: str = Field(max_length=16)  # one of notifications.channels.names.CHANNELS
     target: str = Field(max_length=64)  # subscription, device or user id
     # pending | delivered | failed (gave up; admins may retry) | dropped (target gone)
+    # | stopped (a fallback step no longer needed: the recipient acknowledged)
     status: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -72,6 +75,15 @@ class NotificationDelivery(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Fallback chain of an urgent event (push -> zalo -> sms): whose chain, which step, and
+    # what acknowledging stops it (the escalation id, else the event id).
+    recipient_user_id: uuid.UUID | None = Field(default=None)
+    chain_step: int | None = Field(default=None)
+    chain_key: str | None = Field(default=None, max_length=64)
+    # The provider's id of the accepted message (SMS id, ZNS msg_id): receipts match on it.
+    provider_ref: str | None = Field(default=None, max_length=128)
+    receipt_status: str | None = Field(default=None, max_length=16)  # delivered | failed
+    receipt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 EXACTLY_ONE_UNIT = (

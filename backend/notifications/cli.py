@@ -52,6 +52,32 @@ def worker(
         raise typer.Exit(2) from None
 
 
+def zalo_token(
+    refresh_token: Annotated[
+        str,
+        typer.Argument(
+            help=bi("refresh token của OA do Zalo cấp", "the OA's refresh token from Zalo")
+        ),
+    ],
+) -> None:
+    """Store a new Zalo OA refresh token (after re-authorizing the OA); workers use it next."""
+    from backend.core.config import get_settings
+    from backend.core.db import make_engine, make_session_factory
+    from backend.notifications.zalo_tokens import replace_refresh_token
+
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await replace_refresh_token(make_session_factory(engine), settings, refresh_token)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(tr("Đã lưu refresh token Zalo OA.", "Zalo OA refresh token stored."))
+
+
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the `ttq` command."""
     app.command(
@@ -61,3 +87,10 @@ def register(app: typer.Typer) -> None:
             "Deliver notifications (webhooks, push, SMS, live stream) and run periodic jobs.",
         ),
     )(worker)
+    app.command(
+        "zalo-token",
+        help=bi(
+            "Lưu refresh token mới của Zalo OA (sau khi cấp quyền lại); worker dùng nó từ lần sau.",
+            "Store a new Zalo OA refresh token (after re-authorizing the OA); workers use it next.",
+        ),
+    )(zalo_token)

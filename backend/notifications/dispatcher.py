@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.config import Settings
 from backend.models import utcnow
 from backend.models.notification import NotificationDelivery, OutboxEvent
+from backend.notifications import fallback
 from backend.notifications.backoff import retry_delay
 from backend.notifications.channels.base import (
     Channel,
@@ -48,6 +49,10 @@ class Claim:
     attempt: int
     token: str
     event: EventEnvelope | None  # None: the event was deleted meanwhile
+    # The fallback chain this delivery is a step of (None: not part of one).
+    chain_key: str | None = None
+    recipient_user_id: uuid.UUID | None = None
+    chain_step: int | None = None
 
 
 def default_worker_id() -> str:
@@ -111,7 +116,16 @@ class Dispatcher:
                 attempts=D.attempts + 1,
                 updated_at=now,
             )
-            .returning(D.id, D.event_id, D.channel, D.target, D.attempts)
+            .returning(
+                D.id,
+                D.event_id,
+                D.channel,
+                D.target,
+                D.attempts,
+                D.chain_key,
+                D.recipient_user_id,
+                D.chain_step,
+            )
             .execution_options(synchronize_session=False)
         )
         async with self.sessions() as session:
@@ -122,10 +136,14 @@ class Dispatcher:
             stmt = select(OutboxEvent).where(OutboxEvent.id.in_(ids))
             events = {e.id: e for e in await session.scalars(stmt)} if ids else {}
         claims = []
-        for delivery_id, event_id, channel, target, attempt in rows:
+        for delivery_id, event_id, channel, target, attempt, key, user_id, step in rows:
             event = events.get(event_id)
             env = envelope(event, attempt=attempt) if event is not None else None
-            claims.append(Claim(delivery_id, event_id, channel, target, attempt, token, env))
+            claims.append(
+                Claim(
+                    delivery_id, event_id, channel, target, attempt, token, env, key, user_id, step
+                )
+            )
         return claims
 
     async def deliver(self, claim: Claim) -> str:
@@ -133,7 +151,11 @@ class Dispatcher:
         error: str | None = None
         retry_after: float | None = None
         status = "delivered"
+        provider_ref: str | None = None
         channel = self.channels.get(claim.channel)
+        if claim.chain_step and await self._answered(claim):
+            await self._record(claim, fallback.STOPPED, "stopped: acknowledged", None)
+            return fallback.STOPPED
         try:
             if claim.event is None:
                 raise TargetGone("event no longer exists")
@@ -141,7 +163,7 @@ class Dispatcher:
                 raise PermanentError(f"channel {claim.channel} is not enabled on this worker")
             # Stop well inside the lease, so the claim cannot expire while we still send.
             async with asyncio.timeout(self.settings.notify_lease_seconds * 0.8):
-                await channel.deliver(claim.event, claim.target)
+                provider_ref = await channel.deliver(claim.event, claim.target)
         except TargetGone as exc:
             status, error = "dropped", str(exc)
         except PermanentError as exc:
@@ -155,14 +177,35 @@ class Dispatcher:
             status, error = "pending", f"{type(exc).__name__}: {exc}"
         if status == "pending" and claim.attempt >= self.settings.notify_max_attempts:
             status = "failed"
-        await self._record(claim, status, error, retry_after)
+        await self._record(claim, status, error, retry_after, provider_ref)
+        if status in ("failed", "dropped") and claim.chain_step is not None and claim.chain_key:
+            await fallback.bring_forward(
+                self.sessions,
+                event_id=claim.event_id,
+                key=claim.chain_key,
+                user_id=claim.recipient_user_id,
+                step=claim.chain_step,
+                now=self.clock(),
+                settings=self.settings,
+            )
         return status
 
+    async def _answered(self, claim: Claim) -> bool:
+        async with self.sessions() as session:
+            return await fallback.answered(session, claim.chain_key)
+
     async def _record(
-        self, claim: Claim, status: str, error: str | None, retry_after: float | None
+        self,
+        claim: Claim,
+        status: str,
+        error: str | None,
+        retry_after: float | None,
+        provider_ref: str | None = None,
     ) -> None:
         now = self.clock()
         values: dict = {"status": status, "locked_until": None, "updated_at": now}
+        if isinstance(provider_ref, str) and provider_ref:
+            values["provider_ref"] = provider_ref[:128]
         if error is not None:
             values["last_error"] = error[:2000]
         if status == "delivered":

@@ -9,13 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
 from backend.models.notification import NotificationDelivery, OutboxEvent
+from backend.notifications import fallback
+from backend.notifications.channels import names
 from backend.notifications.channels.base import Channel, EventEnvelope
+from backend.notifications.channels.util import active_user_ids
+from backend.notifications.contacts import drop_muted
 
 log = logging.getLogger("ttq.notifications")
-USER_CHANNELS = ("stream", "push", "sms")
+USER_CHANNELS = names.USER_CHANNELS
 
 
-def envelope(event: OutboxEvent, *, attempt: int = 1) -> EventEnvelope:
+def envelope(event: OutboxEvent, *, attempt: int = 1, extra: dict | None = None) -> EventEnvelope:
     """The immutable view of a stored event that channels get."""
     return EventEnvelope(
         id=event.id,
@@ -25,19 +29,24 @@ def envelope(event: OutboxEvent, *, attempt: int = 1) -> EventEnvelope:
         recipient_user_ids=tuple(event.recipient_user_ids or ()),
         unit_ids=tuple(event.unit_ids or ()),
         attempt=attempt,
+        extra=extra or {},
     )
+
+
+def is_urgent(event: OutboxEvent, settings: Settings) -> bool:
+    """Severity 1, or a type in notify_sms_event_types: reach the person, not only the app."""
+    if (event.payload or {}).get("severity") == 1:
+        return True
+    return any(fnmatch.fnmatchcase(event.event_type, p) for p in settings.notify_sms_event_types)
 
 
 def wanted_channels(event: OutboxEvent, settings: Settings) -> set[str]:
     """The channels an event goes out on, before checking which are enabled."""
     if event.channels is not None:
         return set(event.channels)
-    chosen = {"stream", "push", "webhook"}
-    urgent = (event.payload or {}).get("severity") == 1
-    if urgent or any(
-        fnmatch.fnmatchcase(event.event_type, p) for p in settings.notify_sms_event_types
-    ):
-        chosen.add("sms")
+    chosen = set(names.DEFAULT_CHANNELS)
+    if is_urgent(event, settings):
+        chosen.update(names.FALLBACK_ORDER)
     return chosen
 
 
@@ -47,10 +56,19 @@ async def _plan(
     channels: dict[str, Channel],
     settings: Settings,
     memo: dict[tuple, list[str]],
-) -> list[tuple[str, str]]:
+    now: datetime,
+) -> list[dict]:
     env = envelope(event)
-    plan = []
-    for name in sorted(wanted_channels(event, settings)):
+    wanted = wanted_channels(event, settings)
+    plan: list[dict] = []
+    # Urgent events reach each person through the fallback chain (never muted); an event
+    # whose writer chose its channels goes out on all of them at once.
+    chained = event.channels is None and is_urgent(event, settings)
+    if chained:
+        plan.extend(await fallback.plan_chain(session, env, channels, settings, now=now))
+        wanted -= set(names.FALLBACK_ORDER)
+    users = None
+    for name in sorted(wanted):
         channel = channels.get(name)
         if channel is None:
             continue
@@ -58,7 +76,14 @@ async def _plan(
         key = (name, env.type, env.unit_ids, env.recipient_user_ids)
         if key not in memo:
             memo[key] = await channel.targets(session, env)
-        plan.extend((name, target) for target in memo[key])
+        targets = memo[key]
+        # Muting applies to default routing; a writer's explicit choice (a verification code,
+        # a test notification the person asked for) goes out regardless.
+        if event.channels is None and not chained and name in names.MUTABLE_CHANNELS and targets:
+            if users is None:
+                users = await active_user_ids(session, env.recipient_user_ids)
+            targets = await drop_muted(session, channel=name, targets=targets, users=users)
+        plan.extend({"channel": name, "target": t, "next_attempt_at": now} for t in targets)
     return plan
 
 
@@ -97,21 +122,14 @@ async def fanout_once(
         for event in events:
             try:
                 async with session.begin_nested():
-                    plan = await _plan(session, event, channels, settings, memo)
+                    plan = await _plan(session, event, channels, settings, memo, now)
             except Exception as exc:  # a bad event must not block the ones behind it
                 log.exception("fan-out failed", extra={"event_id": str(event.id)})
                 event.status, event.last_error = "failed", f"fan-out: {exc}"[:2000]
                 continue
             session.add_all(
-                NotificationDelivery(
-                    event_id=event.id,
-                    channel=c,
-                    target=t,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for c, t in plan
+                NotificationDelivery(event_id=event.id, created_at=now, updated_at=now, **row)
+                for row in plan
             )
             if not plan:
                 event.status, event.delivered_at = "delivered", now

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models.notification import OutboxEvent
+from backend.notifications.channels.names import CHANNELS
 
 # PostgreSQL channel the workers LISTEN on. A trigger on outbox_event (migration 0006) NOTIFYs
 # it; NOTIFY is sent on commit, so a worker wakes at once instead of at its next poll, and never
 # for a rolled-back change.
 OUTBOX_CHANNEL = "ttq_outbox"
-CHANNELS = frozenset({"webhook", "push", "sms", "stream"})
 
 
 async def enqueue(
@@ -26,13 +26,13 @@ async def enqueue(
 ) -> OutboxEvent:
     """Add an event to the outbox in the caller's transaction; delivered after it commits.
 
-    ``channels`` limits the event to some of webhook, push, sms, stream; by default users get
-    the live stream and push (and SMS for urgent events), units' webhook subscriptions get it.
+    ``channels`` limits the event to some of ``names.CHANNELS``; by default users get the live
+    stream and push (and Zalo/SMS for urgent events), units' webhook subscriptions get it.
     """
     chosen = None
     if channels is not None:
         chosen = sorted(set(channels))
-        unknown = set(chosen) - CHANNELS
+        unknown = set(chosen) - set(CHANNELS)
         if unknown:
             raise ValueError(f"unknown notification channels: {sorted(unknown)}")
     event = OutboxEvent(

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -19,6 +19,7 @@ from backend.models.notification import (
     WebhookSubscription,
 )
 from backend.notifications import schemas, service
+from backend.notifications.channels.names import ChannelName
 from backend.notifications.runtime import get_hub
 from backend.notifications.stream import event_stream, feed_item, feed_query
 from backend.policy import Subject, get_visible, scoped
@@ -136,7 +137,7 @@ async def list_failed(
     session: SessionDep,
     subject: NotificationAdmin,
     page: PageDep,
-    channel: Literal["webhook", "push", "sms", "stream"] | None = None,
+    channel: ChannelName | None = None,
 ) -> Page[schemas.DeliveryRead]:
     """Deliveries that ran out of retries (or were refused for good), newest first."""
     after = decode_keys(page.cursor, datetime.fromisoformat, uuid.UUID)

@@ -2,9 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from backend.notifications.channels.names import ChannelName
 
 EventTypeGlob = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.*?\-]+$")
@@ -58,7 +60,7 @@ class DeliveryRead(BaseModel):
     id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
-    channel: Literal["webhook", "push", "sms", "stream"]
+    channel: ChannelName
     target: str
     status: str
     attempts: int

@@ -12,6 +12,7 @@ from backend.core.errors import Conflict, Invalid
 from backend.models import AdminUnit, UnionUnit, utcnow
 from backend.models.notification import NotificationDelivery, OutboxEvent, WebhookSubscription
 from backend.notifications import crypto
+from backend.notifications.channels import names
 from backend.notifications.outbox import enqueue
 from backend.policy import Subject, scoped
 
@@ -165,5 +166,5 @@ async def send_test(session: AsyncSession, *, subject: Subject) -> OutboxEvent:
         event_type="notification.test",
         payload={"message": "Thông báo thử"},
         recipient_user_ids=[subject.user_id],
-        channels=["stream", "push"],
+        channels=[names.STREAM, names.PUSH],
     )

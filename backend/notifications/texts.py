@@ -27,9 +27,18 @@ def push_text(event: EventEnvelope) -> tuple[str, str]:
     return PUSH_TEXTS[best]
 
 
-def sms_text(event: EventEnvelope) -> str:
-    """A short SMS without diacritics (one GSM-7 segment), pointing to the app."""
+def ascii_text(text: str) -> str:
+    """Vietnamese without diacritics (đ -> d): one GSM-7 segment holds 160 of these."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def sms_text(event: EventEnvelope, link: str | None = None) -> str:
+    """A short SMS without diacritics (one GSM-7 segment), with the one-tap link if any."""
     title, body = push_text(event)
-    text = f"[TTQ] {title}. {body} Mã: {str(event.id)[:8]}".replace("đ", "d").replace("Đ", "D")
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return plain[:160]
+    if link is None:
+        return ascii_text(f"[TTQ] {title}. {body} Mã: {str(event.id)[:8]}")[:160]
+    text = ascii_text(f"[TTQ] {title}. {body} {link}")
+    if len(text) > 160:  # the link matters more than the sentence
+        text = ascii_text(f"[TTQ] {title}. {link}")
+    return text[:160]

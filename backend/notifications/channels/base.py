@@ -62,6 +62,8 @@ class Channel(Protocol):
         """The targets (ids as text) this event goes to on this channel."""
         ...
 
-    async def deliver(self, event: EventEnvelope, target: str) -> None:
-        """Send the event to one target; raise RetryableError or PermanentError on failure."""
+    async def deliver(self, event: EventEnvelope, target: str) -> str | None:
+        """Send the event to one target; raise RetryableError or PermanentError on failure.
+
+        May return the provider's id of the accepted message (receipts are matched on it)."""
         ...
