@@ -35,3 +35,20 @@ def table_of_contents(markdown: str) -> str:
         indent = "  " if level == 3 else ""
         lines.append(f"{indent}- [{title}](#{anchor})")
     return "\n".join(lines)
+
+
+def rewrite(path: str = "README.md") -> None:
+    """Replace the README's contents list (from its first entry) with a fresh one."""
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    fresh = table_of_contents(text)
+    first = fresh.splitlines()[0]
+    start = text.index(first)
+    end = text.index("\n\n", start)
+    readme.write_text(text[:start] + fresh + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m tests.readme_toc: regenerate after adding a section
+    rewrite()
