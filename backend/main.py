@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from backend.accounts.auth_router import router as auth_router
 from backend.accounts.router import router as users_router
 from backend.audit.router import router as audit_router
+from backend.console.router import install as install_console
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    # The web console first: its /static/console mount must precede any broader /static one.
+    install_console(app)
 
     for router in (
         ops_router,

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     # Patrol/scan `since` feeds hold back rows this fresh, so a late commit is never skipped.
     patrol_feed_settle_seconds: float = Field(default=5.0, ge=0, le=120)
 
+    # --- web console ---
+    # A map tile server for the console's maps ("https://{s}.tile.example/{z}/{x}/{y}.png");
+    # off by default: maps draw the app's own GeoJSON on a plain background, with no other host.
+    map_tile_url: str | None = None
+
     # --- registry: sites, boarding houses, checkpoints ---
     # A house outside every site polygon belongs to the nearest site within this many metres.
     site_nearest_max_m: float = Field(default=2000, ge=0, le=50_000)

@@ -1,0 +1,71 @@
+"""The police liaison's live queue (phone first): what waits for them, deadlines counting down,
+new escalations pushed over server-sent events from the notifications stream hub."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
+from backend.core.db import SessionDep
+from backend.incidents import queries
+from backend.models.incident import IncidentCategory
+from backend.notifications.runtime import get_hub
+from backend.notifications.stream import event_stream
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+QUEUE_LIMIT = 100
+
+
+async def category_names(session, lang: str) -> dict[str, str]:
+    """Category code -> name in the page's language (the taxonomy is data)."""
+    rows = await session.execute(
+        select(IncidentCategory.code, IncidentCategory.name_vi, IncidentCategory.name_en)
+    )
+    return {code: (en if lang == "en" else vi) for code, vi, en in rows}
+
+
+async def queue_context(request: Request, session, console: Console) -> dict:
+    """The caller's queue, unacknowledged first and soonest deadline first (the API's order)."""
+    rows = await queries.queue(
+        session,
+        subject=console.subject,
+        filters=queries.Filters(),
+        after_key=None,
+        limit=QUEUE_LIMIT,
+    )
+    lang = request.cookies.get("ttq_lang", "vi")
+    return {"items": [r[0] for r in rows], "categories": await category_names(session, lang)}
+
+
+async def queue_page(request: Request, session, console: Console):
+    """The police home: the live queue."""
+    return render(request, "police/queue.html", await queue_context(request, session, console))
+
+
+@router.get("/queue", name="console-queue")
+async def queue(request: Request, session: SessionDep, console: CurrentConsole):
+    """The queue page (also the police liaison's home)."""
+    return await queue_page(request, session, console)
+
+
+@router.get("/queue/items", name="console-queue-items")
+async def queue_items(request: Request, session: SessionDep, console: CurrentConsole):
+    """The queue's rows alone, for htmx to swap in when the stream says something arrived."""
+    ctx = await queue_context(request, session, console)
+    return render(request, "police/_queue_items.html", ctx)
+
+
+@router.get("/events", name="console-events")
+async def events(request: Request, console: CurrentConsole):
+    """The signed-in user's notifications as server-sent events, until the session expires."""
+    last = request.headers.get("last-event-id")
+    body = event_stream(
+        request.app.state.session_factory,
+        get_hub(request.app),
+        request.app.state.settings,
+        user_id=console.user.id,
+        last_event_id=int(last) if last and last.isdigit() and len(last) < 19 else None,
+        until=console.current.expires_at_ts,
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)

@@ -1,0 +1,28 @@
+"""The console's routes and static assets, installed on the app by ``install``."""
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from backend.console import admin, auth_pages, incident_pages, maps, police, union
+from backend.console.web import HERE, STATIC
+
+router = APIRouter(include_in_schema=False)
+for _sub in (
+    auth_pages.router,
+    police.router,
+    union.router,
+    incident_pages.router,
+    admin.router,
+    maps.router,
+):
+    router.include_router(_sub)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the vendored assets at /static/console and add the pages (none in the spec).
+
+    Called before any other mount at /static: Starlette matches in order, so /static/console
+    must come first or a broader /static mount would swallow it.
+    """
+    app.mount(STATIC, StaticFiles(directory=str(HERE / "static")), name="console-static")
+    app.include_router(router)

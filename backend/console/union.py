@@ -1,0 +1,166 @@
+"""Union officers and the city federation: the dashboard of their subtree, the incidents list
+(union view, diacritics ignored in search) with triage/escalate, and CSV/XLSX exports."""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from backend.console.i18n import LOCAL_TZ
+from backend.console.police import category_names
+from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
+from backend.core.db import SessionDep
+from backend.dashboards import service as dashboards
+from backend.dashboards.exports import table_export
+from backend.dashboards.sqlfuncs import local_date
+from backend.incidents import queries, workflow
+from backend.models import UnionUnit, utcnow
+from backend.monitoring.exports import Column
+from backend.policy import authorize
+from backend.policy.dashboards import resolve_scope
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+LIST_LIMIT = 50
+EXPORT_LIMIT = 10_000
+# The union view: no reporter, no persons involved (as the API's union view of a list).
+INCIDENT_COLUMNS = (
+    Column("occurred_at", "Thời điểm", "Occurred"),
+    Column("category", "Loại", "Category"),
+    Column("severity", "Mức độ", "Severity", width=8),
+    Column("status", "Trạng thái", "Status"),
+    Column("summary", "Nội dung", "Summary", width=60),
+    Column("place_text", "Địa điểm", "Place", width=32),
+    Column("id", "Mã vụ việc", "Incident id", width=38),
+)
+
+
+async def home_union_unit(session, console: Console) -> UnionUnit | None:
+    """The union unit a dashboard opens on: the officer's own, or the city root."""
+    subject = console.subject
+    if subject.union_paths:
+        stmt = select(UnionUnit).where(UnionUnit.path.in_(subject.union_paths))
+    else:
+        stmt = select(UnionUnit).where(UnionUnit.parent_id.is_(None))
+    return await session.scalar(stmt.where(UnionUnit.deleted_at.is_(None)).order_by(UnionUnit.path))
+
+
+def _bars(series: list[dict]) -> list[dict]:
+    """Bar heights (0..100) for the SVG trend chart."""
+    top = max((p["incidents"] for p in series), default=0) or 1
+    return [{**p, "h": round(80 * p["incidents"] / top)} for p in series]
+
+
+async def dashboard_page(request: Request, session, console: Console, unit_id=None):
+    """The dashboard of a union subtree: figures, the weekly trend, overdue escalations, map."""
+    authorize(console.subject, "dashboard.read")
+    unit = await home_union_unit(session, console) if unit_id is None else None
+    scope = await resolve_scope(session, console.subject, "union", unit_id or unit.id)
+    today = local_date(utcnow())
+    period = dashboards.make_period(today - timedelta(days=55), today, today=today)
+    lang = request.cookies.get("ttq_lang", "vi")
+    data = await dashboards.summary(
+        session,
+        subject=console.subject,
+        scope=scope,
+        period=period,
+        trend="week",
+        now=utcnow(),
+        lang=lang,
+    )
+    return render(
+        request,
+        "union/dashboard.html",
+        {"d": data, "scope": scope, "bars": _bars(data["trend"]["series"])},
+    )
+
+
+@router.get("/dashboard", name="console-dashboard")
+async def dashboard(
+    request: Request, session: SessionDep, console: CurrentConsole, unit: uuid.UUID | None = None
+):
+    """A union subtree's dashboard (another unit: `?unit=`, if in the caller's scope)."""
+    return await dashboard_page(request, session, console, unit)
+
+
+def _filters(
+    q: str | None,
+    category: str | None,
+    status: str | None,
+    severity: int | None,
+    since: date | None,
+) -> queries.Filters:
+    start = None
+    if since:
+        start = datetime.combine(since, time(), LOCAL_TZ)
+    return queries.Filters(
+        q=q or None,
+        category=[category] if category else None,
+        status=[status] if status else None,
+        severity=[severity] if severity else None,
+        occurred_from=start,
+    )
+
+
+Text = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/incidents", name="console-incidents")
+async def incidents(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    q: Text = None,
+    category: Text = None,
+    status: Text = None,
+    severity: Annotated[int | None, Query(ge=1, le=4)] = None,
+    since: date | None = None,
+    format: Literal["html", "csv", "xlsx"] = "html",
+):
+    """Incidents in the caller's scope, newest first, filtered; or the same as CSV/XLSX."""
+    filters = _filters(q, category, status, severity, since)
+    limit = EXPORT_LIMIT if format != "html" else LIST_LIMIT
+    rows = await queries.list_incidents(
+        session, subject=console.subject, filters=filters, after_key=None, limit=limit
+    )
+    lang = request.cookies.get("ttq_lang", "vi")
+    names = await category_names(session, lang)
+    if format != "html":
+        items = [
+            {
+                "occurred_at": r.occurred_at,
+                "category": names.get(r.category, r.category),
+                "severity": r.severity,
+                "status": r.status,
+                "summary": r.summary,
+                "place_text": r.place_text,
+                "id": str(r.id),
+            }
+            for r in rows
+        ]
+        return await table_export(
+            session,
+            subject=console.subject,
+            rows=items,
+            columns=INCIDENT_COLUMNS,
+            fmt=format,
+            lang=lang,
+            filename="vu-viec",
+            object_type="incident_list",
+            detail={"q": q, "category": category, "status": status, "severity": severity},
+        )
+    ctx = {
+        "items": rows,
+        "categories": names,
+        "statuses": workflow.STATES,
+        "f": {
+            "q": q or "",
+            "category": category or "",
+            "status": status or "",
+            "severity": severity or "",
+            "since": since.isoformat() if since else "",
+        },
+        "query": request.url.query,
+    }
+    return render(request, "incidents.html", ctx)
