@@ -114,11 +114,12 @@ async def incidents(
     q: Text = None,
     category: Text = None,
     status: Text = None,
-    severity: Annotated[int | None, Query(ge=1, le=4)] = None,
+    severity: Annotated[str | None, Query(max_length=1, pattern="^[1-4]?$")] = None,
     since: date | None = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
     """Incidents in the caller's scope, newest first, filtered; or the same as CSV/XLSX."""
+    severity = int(severity) if severity else None  # the form's "all" sends an empty value
     filters = _filters(q, category, status, severity, since)
     limit = EXPORT_LIMIT if format != "html" else LIST_LIMIT
     rows = await queries.list_incidents(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -185,6 +186,8 @@ class ConsoleRoute(APIRoute):
                 response = error_page(request, 404, "not_found_text")
             except Forbidden:
                 response = error_page(request, 403, "forbidden")
+            except RequestValidationError:
+                response = error_page(request, 422, "error", "validation_error")
             except DomainError as exc:
                 response = error_page(request, exc.status, "error", exc.code)
             security_headers(response, request)

@@ -101,3 +101,12 @@ async def test_another_wards_police_queue_does_not_list_it(client, app, city):
     await sign_in(client, city.police_b)
     assert iid not in (await client.get("/")).text
     assert iid not in (await client.get("/queue/items")).text
+
+
+async def test_the_filter_forms_empty_choices_and_bad_input(client, app, city):
+    iid = await theft(client, app, city)
+    await sign_in(client, city.officer_gx)
+    params = {"q": "mat xe may", "category": "", "status": "", "severity": ""}
+    assert iid in (await client.get("/incidents", params=params)).text
+    bad = await client.get("/incidents", params={"severity": "9"})
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
