@@ -4,8 +4,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.service import create_user
+from backend.core.config import get_settings
 from backend.models import AdminUnit, UnionUnit, User
 from backend.orgs.service import create_unit
+from backend.seed.demo_incidents import seed_incidents
 from backend.seed.demo_registry import seed_registry
 
 DEMO_PASSWORD = "ttq-demo-2026"
@@ -90,4 +92,6 @@ async def seed(session: AsyncSession) -> list[tuple[str, str, str]]:
             )
     await session.flush()
     await seed_registry(session, units)
+    await session.flush()
+    await seed_incidents(session, get_settings())  # so each console home has something
     return [(role, phone, DEMO_PASSWORD) for role, phone, _, _ in ACCOUNTS]

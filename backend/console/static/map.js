@@ -27,7 +27,10 @@ async function layersMap(el) {
         radius: f.properties.count ? 6 + Math.min(12, f.properties.count) : 5,
         color: COLOURS[f.properties.colour] || "#0b5cad", weight: 2, fillOpacity: 0.6,
       }),
-      style: () => ({ color: "#0b5cad", weight: 1, fillOpacity: 0.15 }),
+      // Points keep their own colour (days since patrol); only areas take the plain style.
+      style: (f) => (f.geometry.type === "Point"
+        ? { color: COLOURS[f.properties.colour] || "#0b5cad", weight: 2, fillOpacity: 0.6 }
+        : { color: "#0b5cad", weight: 1, fillOpacity: 0.15 }),
       onEachFeature: (f, l) => {
         const p = f.properties || {};
         const label = p.name || p.code || p.ward_name || "";
