@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backend.console import admin, auth_pages, incident_pages, maps, police, union
+from backend.console import admin, auth_pages, incident_pages, maps, police, reports, union
 from backend.console.web import HERE, STATIC
 
 router = APIRouter(include_in_schema=False)
@@ -14,6 +14,7 @@ for _sub in (
     incident_pages.router,
     admin.router,
     maps.router,
+    reports.router,
 ):
     router.include_router(_sub)
 

@@ -67,11 +67,14 @@ def security_headers(response: Response, request: Request) -> None:
         parts = urlsplit(tile)
         host = parts.netloc.replace("{s}", "*")
         img += f" {parts.scheme}://{host}"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
-        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
+    if "content-security-policy" in response.headers:  # a page that set a stricter one
+        img = None
+    if img is not None:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -80,8 +83,13 @@ def security_headers(response: Response, request: Request) -> None:
 
 NAV = {
     "police_liaison": [("/", "queue"), ("/incidents", "incidents")],
-    "union_officer": [("/", "dashboard"), ("/incidents", "incidents")],
-    "city_union_officer": [("/", "dashboard"), ("/incidents", "incidents")],
+    "union_officer": [("/", "dashboard"), ("/incidents", "incidents"), ("/reports", "reports")],
+    "city_union_officer": [
+        ("/", "dashboard"),
+        ("/incidents", "incidents"),
+        ("/reports", "reports"),
+        ("/reports/status", "report_status"),
+    ],
     "system_admin": [
         ("/", "home"),
         ("/incidents", "incidents"),
