@@ -12,14 +12,16 @@ from backend.console.web import ConsoleRoute, CurrentConsole, render, safe_next
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.escalations.service import history
+from backend.escalations.targets import path_ids
 from backend.incidents import attachments, conversation, timeline, transitions, workflow
 from backend.incidents.attachments_router import _withheld
 from backend.incidents.sealing import sealer_for
 from backend.incidents.storage import storage_for
 from backend.incidents.views import render as render_incident
-from backend.models import BoardingHouse, utcnow
+from backend.models import AdminUnit, BoardingHouse, utcnow
 from backend.models.incident import Incident, IncidentAttachment, IncidentCategory
 from backend.policy import authorize, get_visible
+from backend.teams.jurisdictions import liaisons_for
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 ASKERS = ("police_liaison", "union_officer", "city_union_officer")
@@ -31,6 +33,23 @@ async def _incident(session, console, incident_id: uuid.UUID, *, lock: bool = Fa
     if lock:  # two officers acting at once are serialised, as in the API
         await session.refresh(incident, with_for_update=True)
     return incident
+
+
+async def _hand_on_targets(session, console, incident: Incident) -> dict:
+    """Colleagues of the incident's ward and site, and the units up the admin tree."""
+    people: dict[uuid.UUID, str] = {}
+    places = [{"admin_unit_id": incident.admin_unit_id}]
+    if incident.site_id:
+        places.append({"site_id": incident.site_id})
+    for place in places:
+        for user in await liaisons_for(session, **place):
+            if user.id != console.user.id:
+                people[user.id] = user.full_name
+    ward = await session.get(AdminUnit, incident.admin_unit_id)
+    ids = path_ids(ward.path) if ward else []
+    units = (await session.scalars(select(AdminUnit).where(AdminUnit.id.in_(ids)))).all()
+    by_id = {u.id: u.name for u in units}
+    return {"people": people, "units": [(i, by_id[i]) for i in reversed(ids) if i in by_id]}
 
 
 def _uuid_or_none(raw: str | None) -> uuid.UUID | None:
@@ -62,6 +81,11 @@ async def incident_context(request: Request, session, console, incident: Inciden
     if lat is None and house is not None:
         lat, lon = house.lat, house.lon
     withheld = await _withheld(session, incident, console.subject, sealer)
+    hand_on = (
+        await _hand_on_targets(session, console, incident)
+        if any(o["action"] == "hand_on" for o in options)
+        else None
+    )
     photos = await attachments.list_attachments(session, incident)
     return {
         "incident": view,
@@ -77,6 +101,7 @@ async def incident_context(request: Request, session, console, incident: Inciden
             (o["action"], sorted(workflow.TRANSITIONS[o["action"]].needs)) for o in options
         ],
         "outcomes": OUTCOMES,
+        "hand_on": hand_on,
         "can_reveal": incident.protect_reporter
         and console.subject.role in ("police_liaison", "system_admin"),
         "can_ask": console.subject.role

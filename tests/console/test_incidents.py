@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.models import AuditEvent
+from backend.models.incident import Escalation
 from tests.console.conftest import csrf, sign_in
 from tests.incidents.world import report, stored, timeline
 
@@ -145,3 +146,26 @@ async def test_union_triage_and_escalate(client, app, city, session):
     r = await client.post(f"/incidents/{iid}/act", data={"action": "escalate", "csrf_token": token})
     assert r.status_code == 303
     assert (await stored(session, iid)).status == "escalated"
+
+
+async def test_hand_on_to_a_colleague_from_the_list(client, app, city, session):
+    iid = await trafficking(client, app, city)
+    await sign_in(client, city.police_site)
+    page = await client.get(f"/incidents/{iid}")
+    assert f'<option value="{city.police_a1.id}">' in page.text  # a colleague of the ward
+    assert f'<option value="{city.district1.id}">' in page.text  # up the tree
+    response = await client.post(
+        f"/incidents/{iid}/act",
+        data={
+            "action": "hand_on",
+            "target_user_id": str(city.police_a1.id),
+            "target_admin_unit_id": "",
+            "csrf_token": await csrf(client),
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert (await stored(session, iid)).status == "escalated"
+    escalations = await session.scalars(
+        select(Escalation).where(Escalation.incident_id == uuid.UUID(iid))
+    )
+    assert any(str(city.police_a1.id) in e.recipient_user_ids for e in escalations)
