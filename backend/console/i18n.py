@@ -119,6 +119,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "draft": ("Bản nháp", "Draft"),
     "submitted": ("Đã nộp", "Submitted"),
     "due_on": ("Hạn nộp", "Due"),
+    "table_teams": ("Xếp hạng tổ", "Team ranking"),
+    "table_coverage": ("Tuần tra và vụ việc", "Patrols against incidents"),
+    "table_uncovered": ("Nhà trọ chưa tuần tra", "Houses not patrolled"),
+    "table_completeness": ("Tổ chậm báo cáo", "Teams behind on reporting"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {

@@ -3,7 +3,16 @@
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backend.console import admin, auth_pages, incident_pages, maps, police, reports, union
+from backend.console import (
+    admin,
+    auth_pages,
+    incident_pages,
+    maps,
+    police,
+    reports,
+    tables,
+    union,
+)
 from backend.console.web import HERE, STATIC
 
 router = APIRouter(include_in_schema=False)
@@ -15,6 +24,7 @@ for _sub in (
     admin.router,
     maps.router,
     reports.router,
+    tables.router,
 ):
     router.include_router(_sub)
 

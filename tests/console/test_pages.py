@@ -110,3 +110,20 @@ async def test_the_filter_forms_empty_choices_and_bad_input(client, app, city):
     assert iid in (await client.get("/incidents", params=params)).text
     bad = await client.get("/incidents", params={"severity": "9"})
     assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+
+
+@pytest.mark.parametrize("table", ["teams", "coverage", "uncovered", "completeness"])
+async def test_dashboard_tables_and_their_files(client, city, session, table):
+    await sign_in(client, city.officer_y)
+    page = await client.get(f"/dashboard/tables/{table}")
+    assert page.status_code == 200 and "<table" in page.text
+    if table == "uncovered":
+        assert "Nhà trọ Linh Trung" in page.text and "Nhà trọ Hòa Bình" not in page.text
+    csv = await client.get(f"/dashboard/tables/{table}", params={"format": "csv"})
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    audit = await session.scalar(
+        select(AuditEvent).where(AuditEvent.action == f"dashboard_{table}.export")
+    )
+    assert audit is not None
+    other = await client.get(f"/dashboard/tables/{table}", params={"unit": str(city.union_x.id)})
+    assert other.status_code == 404

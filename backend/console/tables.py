@@ -1,0 +1,91 @@
+"""The dashboard's tables for a union subtree (team ranking, patrol coverage against incidents,
+houses not patrolled, reporting completeness), as a page or as the API's CSV/XLSX files."""
+
+import uuid
+from datetime import timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Request
+
+from backend.console.union import home_union_unit
+from backend.console.web import ConsoleRoute, CurrentConsole, render
+from backend.core.db import SessionDep
+from backend.dashboards import exports, tables
+from backend.dashboards import service as dashboards
+from backend.dashboards.sqlfuncs import local_date
+from backend.models import utcnow
+from backend.policy import authorize
+from backend.policy.dashboards import resolve_scope
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+Table = Literal["teams", "coverage", "uncovered", "completeness"]
+LIMIT = 500
+
+
+async def _rows(session, subject, scope, period, table: str) -> list[dict]:
+    if table == "teams":
+        return await tables.team_ranking(
+            session, subject=subject, scope=scope, period=period, limit=LIMIT
+        )
+    if table == "coverage":
+        return await tables.coverage_against_incidents(
+            session, subject=subject, scope=scope, period=period, limit=LIMIT
+        )
+    if table == "uncovered":
+        return await tables.uncovered_houses(
+            session, subject=subject, scope=scope, period=period, limit=LIMIT
+        )
+    result = await tables.completeness(
+        session, subject=subject, scope=scope, period=period, threshold=0.8
+    )
+    return result["laggards"]
+
+
+def _cell(value, lang: str):
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+@router.get("/dashboard/tables/{table}", name="console-dashboard-table")
+async def table_page(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    table: Table,
+    unit: uuid.UUID | None = None,
+    format: Literal["html", "csv", "xlsx"] = "html",
+):
+    """One table of the last 8 weeks of a union subtree; the files are audited as in the API."""
+    authorize(console.subject, "dashboard.read")
+    unit_id = unit or (await home_union_unit(session, console)).id
+    scope = await resolve_scope(session, console.subject, "union", unit_id)
+    today = local_date(utcnow())
+    period = dashboards.make_period(today - timedelta(days=55), today, today=today)
+    rows = await _rows(session, console.subject, scope, period, table)
+    columns, filename = exports.TABLES[table]
+    lang = request.cookies.get("ttq_lang", "vi")
+    if format != "html":
+        return await exports.table_export(
+            session,
+            subject=console.subject,
+            rows=rows,
+            columns=columns,
+            fmt=format,
+            lang=lang,
+            filename=filename,
+            object_type=f"dashboard_{table}",
+            detail={
+                "scope": f"union:{scope.id}",
+                "from": str(period.first),
+                "to": str(period.last),
+            },
+        )
+    ctx = {
+        "table": table,
+        "scope": scope,
+        "headers": [c.header(lang) for c in columns],
+        "rows": [[_cell(r.get(c.key), lang) for c in columns] for r in rows],
+        "unit": unit_id,
+    }
+    return render(request, "union/table.html", ctx)
