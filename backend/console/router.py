@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from backend.console import (
     admin,
     auth_pages,
+    imports,
     incident_pages,
     maps,
     police,
@@ -25,6 +26,7 @@ for _sub in (
     maps.router,
     reports.router,
     tables.router,
+    imports.router,
 ):
     router.include_router(_sub)
 

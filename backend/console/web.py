@@ -94,6 +94,7 @@ NAV = {
         ("/", "home"),
         ("/incidents", "incidents"),
         ("/admin/users", "users"),
+        ("/admin/import", "import"),
         ("/admin/audit", "audit"),
     ],
 }

@@ -234,3 +234,39 @@ def test_out_of_scope_incident_is_the_404_page(browser_context, city, live_serve
     assert page.get_by_role("heading", name="404 — Không tìm thấy").is_visible()
     assert "Hòa Bình" not in page.content()
     assert log.foreign() == []
+
+
+def test_import_wizard_on_a_file_with_errors(browser_context, city):
+    from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row
+
+    context, log = browser_context
+    page = context.new_page()
+    errors = watch(page)
+    sign_in(page, city.admin)
+    page.get_by_role("link", name="Nhập dữ liệu hàng loạt").click()
+    page.get_by_label("Loại dữ liệu").select_option("houses")
+    rows = [house_row("B-1", city.ward_a), house_row("B-2", city.ward_a, phone="123")]
+    page.get_by_label("Tệp CSV hoặc XLSX").set_input_files(
+        files=[
+            {
+                "name": "nha-tro.csv",
+                "mimeType": "text/csv",
+                "buffer": csv_bytes(HOUSE_HEADERS, rows),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Kiểm tra (chưa ghi)").click()
+    page.wait_for_load_state()
+    table = page.locator("#import-errors")
+    assert "invalid_phone" in table.inner_text() and "SĐT chủ nhà trọ" in table.inner_text()
+    assert page.locator("#errors-total").inner_text() == "1"
+    assert page.get_by_role("button", name="Nhập vào hệ thống").count() == 0
+    good = [house_row(f"B-{i}", city.ward_a) for i in range(3)]
+    page.get_by_label("Tệp CSV hoặc XLSX").set_input_files(
+        files=[{"name": "ok.csv", "mimeType": "text/csv", "buffer": csv_bytes(HOUSE_HEADERS, good)}]
+    )
+    page.get_by_role("button", name="Kiểm tra (chưa ghi)").click()
+    page.get_by_role("button", name="Nhập vào hệ thống").click()
+    page.wait_for_load_state()
+    assert "Đã nhập xong" in page.content()
+    assert log.foreign() == [] and errors == []
