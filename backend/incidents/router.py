@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from backend.core.db import SessionDep
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.incidents import queries, service
 from backend.incidents.actions_router import router as actions_router
 from backend.incidents.attachments_router import router as attachments_router
@@ -63,16 +63,19 @@ class ChangesPage(BaseModel):
 
 
 @incidents.get(
-    "/incident-categories", name="incident-categories-list", response_model=list[CategoryRead]
+    "/incident-categories", name="incident-categories-list", response_model=Page[CategoryRead]
 )
-async def list_categories(session: SessionDep, _: CurrentSubject):
+async def list_categories(session: SessionDep, _: CurrentSubject, page: PageDep):
     """The incident taxonomy as data: categories, and sub-types (`parent_code` set)."""
     rows = await session.scalars(
         select(IncidentCategory)
         .where(IncidentCategory.active.is_(True))
         .order_by(IncidentCategory.sort_order, IncidentCategory.code)
     )
-    return rows.all()
+    reads = [CategoryRead.model_validate(r, from_attributes=True) for r in rows.all()]
+    return page_of(
+        reads, cursor=page.cursor, limit=page.limit, key=lambda c: (c.sort_order, c.code)
+    )
 
 
 @incidents.get("/incidents", name="incidents-list", response_model=Page[IncidentSummary])

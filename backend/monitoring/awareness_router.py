@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.models import AdminUnit, Team, UnionUnit
 from backend.models.monitoring import AwarenessSession
 from backend.monitoring import awareness_service as service
@@ -66,11 +66,14 @@ Filters = Annotated[list, Depends(awareness_filters)]
 
 
 @router.get(
-    "/awareness-topics", name="awareness-topics-list", response_model=list[AwarenessTopicRead]
+    "/awareness-topics", name="awareness-topics-list", response_model=Page[AwarenessTopicRead]
 )
-async def list_topics(session: SessionDep, subject: CurrentSubject):
-    """Topics a session can cover (data, in display order) with Vietnamese and English names."""
-    return await service.list_topics(session)
+async def list_topics(session: SessionDep, subject: CurrentSubject, page: PageDep):
+    """Topics an awareness session (buổi tuyên truyền) can cover, in display order."""
+    topics = await service.list_topics(session)
+    return page_of(
+        topics, cursor=page.cursor, limit=page.limit, key=lambda t: (t.sort_order, t.code)
+    )
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from backend.core.db import SessionDep
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.models import Team
 from backend.models.base import utcnow
 from backend.patrols import review, service, tracks
@@ -123,11 +123,17 @@ async def patrol_changes(
     )
 
 
-@patrols.get("/coverage", name="patrols-coverage", response_model=list[HouseCoverage])
-async def coverage(session: SessionDep, subject: Reader, team_id: uuid.UUID):
+@patrols.get("/coverage", name="patrols-coverage", response_model=Page[HouseCoverage])
+async def coverage(session: SessionDep, subject: Reader, team_id: uuid.UUID, page: PageDep):
     """Each house the team covers, with its last counted scan (unflagged or accepted)."""
     team = await get_visible(session, subject, Team, team_id)
-    return await service.house_coverage(session, team=team)
+    rows = [
+        HouseCoverage.model_validate(r, from_attributes=True)
+        for r in await service.house_coverage(session, team=team)
+    ]
+    return page_of(
+        rows, cursor=page.cursor, limit=page.limit, key=lambda h: (h.name or "", str(h.house_id))
+    )
 
 
 @patrols.put(

@@ -178,7 +178,7 @@ async def test_report_scope(client, app, world):
     assert (await client.get(f"{URL}/{rid}", headers=police)).status_code == 404
     assert (await client.get(URL, headers=police)).status_code == 403
     listed = await client.get(URL, headers=other)
-    assert listed.json() == []
+    assert listed.json() == {"items": [], "next_cursor": None}
     bad = await client.post(
         URL, json=_create_body(w, period="2026-13"), headers=auth(app, w.officer_d1)
     )
