@@ -54,7 +54,7 @@ async def token(
 
 @router.post("/auth/mobile-login", name="auth-mobile-login", response_model=TokenPair)
 async def mobile_login(request: Request, session: SessionDep, body: MobileLogin) -> TokenPair:
-    """Sign in from the app, registering the phone; refresh tokens are bound to it."""
+    """Sign in from the app (đăng nhập), registering the phone; refresh tokens are bound to it."""
     settings = request.app.state.settings
     user = await auth_service.authenticate(
         session,

@@ -181,6 +181,8 @@ def derived_statuses(route: routing.APIRoute) -> set[int]:
             statuses.add(404)  # an object looked up by its id can be missing or out of scope
         if dep.query_params or dep.body_params or dep.path_params or dep.header_params:
             statuses.add(422)  # request validation
+        if dep.body_params:
+            statuses.add(400)  # a body that is not even text (undecodable bytes)
     return statuses
 
 

@@ -47,7 +47,7 @@ Report = Annotated[PeriodicReport, Depends(valid_report)]
     status_code=status.HTTP_201_CREATED,
 )
 async def create(session: SessionDep, subject: Writer, body: ReportCreate, response: Response):
-    """Generate a draft report of a unit for a period from the data."""
+    """Generate a draft periodic report (báo cáo định kỳ) of a unit for a period from the data."""
     row = await service.create_report(session, subject=subject, body=body)
     set_etag(response, row.version)
     return row
@@ -99,6 +99,7 @@ async def status_board(
 
 @router.get("/{report_id}", name="periodic-reports-get", response_model=ReportRead)
 async def get(report: Report, subject: Reader, response: Response):
+    """One periodic report (báo cáo định kỳ), with its ETag."""
     set_etag(response, report.version)
     return report
 
@@ -127,7 +128,8 @@ async def submit(
     response: Response,
     if_match: IfMatch = None,
 ):
-    """Send the report up: figures frozen as of now, with who submitted it and when."""
+    """Submit the periodic report up the line (gửi báo cáo): figures frozen as of now, with who
+    submitted it and when."""
     check_if_match(if_match, report.version)
     row = await service.submit_report(session, subject=subject, row=report)
     set_etag(response, row.version)

@@ -1,7 +1,6 @@
 """Dashboard routes: the summary of a scope and period, its tables, and the map layers."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +10,7 @@ from backend.core.db import SessionDep, plan_for_parameters
 from backend.core.errors import Invalid
 from backend.core.messages import pick_language
 from backend.core.pagination import Page, page_of, stamp
+from backend.core.params import QueryDate
 from backend.dashboards import exports, maps, schemas, service, tables
 from backend.dashboards.report_router import router as reports_router
 from backend.dashboards.sqlfuncs import local_date
@@ -40,9 +40,11 @@ ScopeParam = Annotated[
     ),
 ]
 FromParam = Annotated[
-    date | None, Query(alias="from", description="first local day (default: 1st of the month)")
+    QueryDate | None, Query(alias="from", description="first local day (default: 1st of the month)")
 ]
-ToParam = Annotated[date | None, Query(description="last local day, inclusive (default: today)")]
+ToParam = Annotated[
+    QueryDate | None, Query(description="last local day, inclusive (default: today)")
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page (json) or in the file")]
 Cursor = Annotated[str | None, Query(description="json: next_cursor of the previous page")]
 # With a cursor the whole ranking (up to this) is computed and the page cut from it.

@@ -50,7 +50,8 @@ async def transition(
     idem: Idem,
     if_match: IfMatch = None,
 ):
-    """Move the incident along its workflow. An illegal move answers 409 `invalid_transition`
+    """Move an incident along its workflow (tiếp nhận, chuyển công an, đóng). An illegal move
+    answers 409 `invalid_transition`
     with `allowed_transitions`. If-Match is optional here and checked when sent; a retry with
     the same Idempotency-Key gets the first answer again."""
     if idem.replay:
@@ -143,7 +144,8 @@ async def reveal_reporter(
     sealer: SealerDep,
     body: RevealIn,
 ):
-    """Break-glass: reveal a sealed reporter identity, with a written reason (audited, and
+    """Break-glass: reveal a protected reporter's identity (người báo tin), with a written reason
+    (audited, and
     shown on the timeline). Deliberately not idempotent: every reveal is its own record, and
     no copy of the identity is kept for replays."""
     now = utcnow()

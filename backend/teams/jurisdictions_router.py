@@ -83,7 +83,8 @@ async def route_to_liaisons(
 async def create_jurisdiction(
     session: SessionDep, subject: Writer, body: JurisdictionCreate
 ) -> JurisdictionRead:
-    """Make a police liaison answer for an admin unit (with its subtree) or a site."""
+    """Make a police liaison (cán bộ công an) answer for an admin unit (with its subtree) or a
+    site."""
     scope = await service.create_jurisdiction(session, actor=subject, **body.model_dump())
     return _read(scope, await session.get(User, scope.user_id))
 
