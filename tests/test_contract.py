@@ -25,6 +25,7 @@ pytest.importorskip("schemathesis")
 
 EXAMPLES_PER_OPERATION = 3
 LEFT_OUT = ("auth-logout", "me-devices-revoke")
+CONFIG = Path(__file__).resolve().parent.parent / "schemathesis.toml"
 
 
 class _Server(uvicorn.Server):
@@ -56,6 +57,8 @@ async def test_live_server_keeps_the_contract(app, session, tmp_path: Path):
     try:
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(CONFIG),
             "run",
             f"http://127.0.0.1:{port}/openapi.json",
             "--checks",
@@ -76,7 +79,13 @@ async def test_live_server_keeps_the_contract(app, session, tmp_path: Path):
         ]
         env = {**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"}
         result = await asyncio.to_thread(
-            subprocess.run, command, capture_output=True, text=True, env=env, timeout=300
+            subprocess.run,
+            command,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=tmp_path,  # its cache stays out of the repository
         )
     finally:
         server.should_exit = True

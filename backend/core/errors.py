@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.logging import current_request_id
@@ -176,6 +177,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             request, status=422, code="validation_error", errors=_field_errors(exc, lang)
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL refuses a NUL character in text (SQLite keeps it): that is bad input
+        # from the client (a query or body string with \u0000), so a 422, never a 500.
+        if "0x00" in str(exc.orig) or type(exc.orig).__name__ == "CharacterNotInRepertoireError":
+            return problem(request, status=422, code="nul_character")
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
