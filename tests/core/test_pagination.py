@@ -65,3 +65,22 @@ async def test_periodic_reports_list_has_a_cursor(client, app, session):
         "/api/v1/periodic-reports", params={"cursor": "bm9wZQ"}, headers=auth(app, admin)
     )
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+
+
+async def test_short_lists_page_by_cursor_too(client, app, session):
+    admin = await make_user(session)
+    await session.commit()
+    h = auth(app, admin)
+    whole = (
+        await client.get("/api/v1/incident-categories", params={"limit": 200}, headers=h)
+    ).json()
+    assert whole["next_cursor"] is None and len(whole["items"]) > 5
+    codes, cursor = [], None
+    while True:
+        params = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/incident-categories", params=params, headers=h)).json()
+        codes += [c["code"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert codes == [c["code"] for c in whole["items"]]
