@@ -16,6 +16,7 @@ from backend.core.errors import install_error_handlers
 from backend.core.heap import settle_heap
 from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
+from backend.core.openapi import install_openapi
 from backend.dashboards.router import routers as dashboards_routers
 from backend.imports.router import router as imports_router
 from backend.incidents.router import router as incidents_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.expected_heads = head_revisions(settings.database_url)
 
     install_error_handlers(app)
+    install_openapi(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

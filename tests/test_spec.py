@@ -80,3 +80,82 @@ def test_password_flow_token_url_is_declared(app):
     schemes = app.openapi()["components"]["securitySchemes"]
     flows = [s["flows"]["password"]["tokenUrl"] for s in schemes.values() if "flows" in s]
     assert flows == ["/api/v1/auth/token"]
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def _answer(spec: dict, response: dict) -> dict:
+    ref = response.get("$ref")
+    return spec["components"]["responses"][ref.rsplit("/", 1)[-1]] if ref else response
+
+
+def test_every_error_answer_is_a_problem_and_fastapis_422_is_gone(app):
+    spec = app.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "code"} <= set(problem["required"])
+    assert {"errors", "detail", "instance", "request_id"} <= set(problem["properties"])
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            if status[0] in "45":
+                content = _answer(spec, response)["content"]
+                assert list(content) == ["application/problem+json"], (path, method, status)
+                assert content["application/problem+json"]["schema"] == {"$ref": PROBLEM_REF}
+
+
+@pytest.mark.parametrize(
+    "operation_id, statuses",
+    [
+        ("auth-mobile-login", {"401", "422", "429"}),
+        ("auth-token", {"401", "429"}),
+        ("me-get", {"401"}),
+        ("teams-update", {"401", "403", "404", "412", "422", "428"}),
+        ("teams-create", {"401", "403", "409", "422"}),
+        ("sync-upload", {"400", "401", "403", "409", "422"}),
+        ("incidents-transition", {"403", "404", "409", "412"}),
+        ("incidents-attachment-put", {"404", "409", "413", "415"}),
+        ("patrol-plans-create", {"400", "409", "422"}),
+    ],
+)
+def test_error_answers_are_derived_from_the_routes(app, operation_id, statuses):
+    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    assert statuses <= set(ops[operation_id]["responses"]), ops[operation_id]["responses"].keys()
+
+
+def test_me_get_declares_no_error_it_cannot_give(app):
+    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    assert set(ops["me-get"]["responses"]) == {"200", "401"}
+
+
+def test_request_fields_with_a_server_default_are_optional(app):
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    patrol = schemas["PatrolItem"]
+    assert "status" not in patrol["required"] and "default" not in patrol["properties"]["status"]
+    assert "Default" in patrol["properties"]["status"]["description"]
+    incident = schemas["IncidentItem"]
+    assert not {"protect_reporter", "submit"} & set(incident["required"])
+
+
+def test_every_list_answers_items_and_next_cursor(app):
+    spec = app.openapi()
+    for path, method, op in operations(spec):
+        ok = op["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        schema = ok.get("schema", {})
+        assert schema.get("type") != "array", (path, method)
+        ref = schema.get("$ref", "")
+        if ref.rsplit("/", 1)[-1].startswith("Page_"):
+            props = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+            assert {"items", "next_cursor"} <= set(props), path
+            names = {p["name"] for p in op.get("parameters", [])}
+            assert {"cursor", "limit"} <= names, (path, names)
+
+
+def test_every_operation_has_a_human_summary(app):
+    for path, method, op in operations(app.openapi()):
+        summary = op["summary"]
+        assert summary and summary != op["operationId"], (path, method)
+        assert summary[0].isupper() and "\n" not in summary, (path, method, summary)
+    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    assert "(báo vụ việc)" in ops["incidents-put"]["summary"]

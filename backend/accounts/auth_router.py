@@ -15,6 +15,7 @@ from backend.accounts.schemas import (
     UserRead,
 )
 from backend.core.db import SessionDep
+from backend.core.pagination import Page, PageDep, page_of, stamp
 from backend.models import Device
 from backend.policy.deps import CurrentUser
 
@@ -53,7 +54,7 @@ async def token(
 
 @router.post("/auth/mobile-login", name="auth-mobile-login", response_model=TokenPair)
 async def mobile_login(request: Request, session: SessionDep, body: MobileLogin) -> TokenPair:
-    """Sign in from the app, registering the phone; refresh tokens are bound to it."""
+    """Sign in from the app (đăng nhập), registering the phone; refresh tokens are bound to it."""
     settings = request.app.state.settings
     user = await auth_service.authenticate(
         session,
@@ -115,11 +116,19 @@ def _device_read(device: Device, current: uuid.UUID | None) -> DeviceRead:
     )
 
 
-@router.get("/me/devices", name="me-devices-list", response_model=list[DeviceRead])
-async def my_devices(request: Request, session: SessionDep, user: CurrentUser) -> list[DeviceRead]:
-    """The phones and browsers I signed in from."""
+@router.get("/me/devices", name="me-devices-list", response_model=Page[DeviceRead])
+async def my_devices(
+    request: Request, session: SessionDep, user: CurrentUser, page: PageDep
+) -> Page[DeviceRead]:
+    """The phones and browsers I signed in from, last seen first."""
     devices = await auth_service.list_devices(session, user=user)
-    return [_device_read(d, request.state.device_id) for d in devices]
+    reads = [_device_read(d, request.state.device_id) for d in devices]
+    return page_of(
+        reads,
+        cursor=page.cursor,
+        limit=page.limit,
+        key=lambda d: (-stamp(d.last_seen_at), str(d.id)),
+    )
 
 
 @router.delete(

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.logging import current_request_id
@@ -102,6 +103,15 @@ def problem(
     if detail:
         body["detail"] = detail
     body.update(extra)
+    if isinstance(body.get("errors"), list):
+        # Every field error has a message (the spec's FieldError requires one), even when the
+        # raising code named only the field and the code.
+        body["errors"] = [
+            {**e, "message": title_for(str(e.get("code")), lang)}
+            if isinstance(e, dict) and "message" not in e
+            else e
+            for e in body["errors"]
+        ]
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -121,6 +131,24 @@ def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]
     return errors
 
 
+def allowed_methods(request: Request, *, literal: bool = False) -> str:
+    """The methods the spec declares for the request's path, from its most specific template;
+    ``literal``: only from a template without variables (``/incidents/changes``)."""
+    paths = request.app.openapi().get("paths", {})
+    found: list[tuple[int, list[str]]] = []
+    parts = request.url.path.rstrip("/").split("/")
+    for template, item in paths.items():
+        pieces = template.rstrip("/").split("/")
+        if len(pieces) != len(parts):
+            continue
+        pairs = zip(pieces, parts, strict=True)
+        if all(p == q or p[:1] + p[-1:] == "{}" for p, q in pairs):
+            variables = sum(p.startswith("{") for p in pieces)
+            found.append((variables, [m.upper() for m in item if m.isalpha()]))
+    best = min(found) if found else (0, [])
+    return "" if literal and best[0] else ", ".join(sorted(best[1]))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every failure through one problem+json renderer."""
 
@@ -138,9 +166,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = pick_language(request.headers.get("accept-language"))
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # PUT /incidents/changes reached PUT /incidents/{id}: the resource is
+            # /incidents/changes, which has no PUT.
+            allow = allowed_methods(request, literal=True)
+            if allow:
+                return problem(
+                    request, status=405, code="method_not_allowed", headers={"Allow": allow}
+                )
         return problem(
             request, status=422, code="validation_error", errors=_field_errors(exc, lang)
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL refuses a NUL character in text (SQLite keeps it): that is bad input
+        # from the client (a query or body string with \u0000), so a 422, never a 500.
+        if "0x00" in str(exc.orig) or type(exc.orig).__name__ == "CharacterNotInRepertoireError":
+            return problem(request, status=422, code="nul_character")
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -152,6 +196,10 @@ def install_error_handlers(app: FastAPI) -> None:
             413: "payload_too_large",
             415: "unsupported_media_type",
         }.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
-        return problem(
-            request, status=exc.status_code, code=code, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the first route on the path; list every method it has.
+            allow = allowed_methods(request)
+            if allow:
+                headers = {**(headers or {}), "Allow": allow}
+        return problem(request, status=exc.status_code, code=code, headers=headers)

@@ -270,6 +270,12 @@ def idempotent(*, exclude_fields: Iterable[str] = ()):
                 description="Unique per logical request; send the same key when retrying it. "
                 "Same key + same body replays the first answer; another body answers 422; "
                 "while the first is still running, 409.",
+                # What parse_key accepts, for the spec (validation stays parse_key's: a 400).
+                json_schema_extra={
+                    "minLength": 1,
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": "^[ -~]*[!-~][ -~]*$",
+                },
             ),
         ] = None,
     ) -> AsyncIterator[Idempotency]:

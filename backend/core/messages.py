@@ -43,6 +43,10 @@ TITLES: dict[str, tuple[str, str]] = {
     "has_children": ("Đơn vị còn đơn vị con", "Unit still has children"),
     "code_taken": ("Mã đã được sử dụng", "Code already in use"),
     "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid pagination cursor"),
+    "nul_character": (
+        "Văn bản chứa ký tự NUL không được phép",
+        "Text contains a NUL character, which is not allowed",
+    ),
     "account_disabled": ("Tài khoản đã bị khóa", "Account disabled"),
     "webhook_url_invalid": ("Địa chỉ webhook không hợp lệ", "Invalid webhook URL"),
     "webhook_unit_required": (

@@ -2,7 +2,7 @@
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -70,3 +70,29 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(
+    rows: Sequence[T], *, cursor: str | None, limit: int, key: Callable[[T], tuple[Any, ...]]
+) -> Page[T]:
+    """Keyset page of a short or computed list (a taxonomy, an incident's escalations, a
+    ranking), ordered by ``key``: a tuple of JSON scalars that is unique per row (negate a
+    number, or a timestamp via ``stamp``, for a descending field)."""
+    rows = sorted(rows, key=key)
+    after = decode_cursor(cursor)
+    if after is not None:
+        try:
+            start = next(i for i, row in enumerate(rows) if list(key(row)) > after)
+        except StopIteration:
+            start = len(rows)
+        except TypeError:  # a cursor of another list: its keys do not compare
+            raise Invalid(code="invalid_cursor") from None
+        rows = rows[start:]
+    chunk = list(rows[:limit])
+    more = len(rows) > limit
+    return Page(items=chunk, next_cursor=encode_cursor(list(key(chunk[-1]))) if more else None)
+
+
+def stamp(value: Any) -> float:
+    """A timestamp as a number for a cursor key (0 for none)."""
+    return value.timestamp() if value is not None else 0.0

@@ -1,6 +1,7 @@
 """Routes of the periodic reports a union unit sends up to the city federation."""
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from backend.audit.service import record
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
 from backend.dashboards import report_render
 from backend.dashboards import report_service as service
 from backend.dashboards.report_schemas import (
@@ -45,30 +47,41 @@ Report = Annotated[PeriodicReport, Depends(valid_report)]
     status_code=status.HTTP_201_CREATED,
 )
 async def create(session: SessionDep, subject: Writer, body: ReportCreate, response: Response):
-    """Generate a draft report of a unit for a period from the data."""
+    """Generate a draft periodic report (báo cáo định kỳ) of a unit for a period from the data."""
     row = await service.create_report(session, subject=subject, body=body)
     set_etag(response, row.version)
     return row
 
 
-@router.get("", name="periodic-reports-list", response_model=list[ReportSummary])
+@router.get("", name="periodic-reports-list", response_model=Page[ReportSummary])
 async def list_reports(
     session: SessionDep,
     subject: Reader,
+    page: PageDep,
     period_kind: Kind | None = None,
     union_unit_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    """Reports the caller may read, newest period first."""
-    from sqlalchemy import select
+    """Periodic reports (báo cáo định kỳ) the caller may read, newest period first."""
+    from sqlalchemy import and_, or_, select
 
-    stmt = scoped(select(PeriodicReport), subject, PeriodicReport)
+    r = PeriodicReport
+    stmt = scoped(select(r), subject, r)
     if period_kind:
-        stmt = stmt.where(PeriodicReport.period_kind == period_kind)
+        stmt = stmt.where(r.period_kind == period_kind)
     if union_unit_id:
-        stmt = stmt.where(PeriodicReport.union_unit_id == union_unit_id)
-    stmt = stmt.order_by(PeriodicReport.period_start.desc(), PeriodicReport.id).limit(limit)
-    return (await session.scalars(stmt)).all()
+        stmt = stmt.where(r.union_unit_id == union_unit_id)
+    after = decode_keys(page.cursor, date.fromisoformat, uuid.UUID)
+    if after:
+        start, last_id = after
+        stmt = stmt.where(
+            or_(r.period_start < start, and_(r.period_start == start, r.id > last_id))
+        )
+    stmt = stmt.order_by(r.period_start.desc(), r.id).limit(page.limit + 1)
+    rows = list((await session.scalars(stmt)).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    cursor = encode_cursor([rows[-1].period_start.isoformat(), str(rows[-1].id)]) if more else None
+    return Page(items=rows, next_cursor=cursor)
 
 
 @router.get("/status", name="periodic-reports-status", response_model=ReportStatusBoard)
@@ -86,6 +99,7 @@ async def status_board(
 
 @router.get("/{report_id}", name="periodic-reports-get", response_model=ReportRead)
 async def get(report: Report, subject: Reader, response: Response):
+    """One periodic report (báo cáo định kỳ), with its ETag."""
     set_etag(response, report.version)
     return report
 
@@ -114,7 +128,8 @@ async def submit(
     response: Response,
     if_match: IfMatch = None,
 ):
-    """Send the report up: figures frozen as of now, with who submitted it and when."""
+    """Submit the periodic report up the line (gửi báo cáo): figures frozen as of now, with who
+    submitted it and when."""
     check_if_match(if_match, report.version)
     row = await service.submit_report(session, subject=subject, row=report)
     set_etag(response, row.version)

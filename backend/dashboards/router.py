@@ -1,7 +1,6 @@
 """Dashboard routes: the summary of a scope and period, its tables, and the map layers."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.db import SessionDep, plan_for_parameters
 from backend.core.errors import Invalid
 from backend.core.messages import pick_language
+from backend.core.pagination import Page, page_of, stamp
+from backend.core.params import QueryDate
 from backend.dashboards import exports, maps, schemas, service, tables
 from backend.dashboards.report_router import router as reports_router
 from backend.dashboards.sqlfuncs import local_date
@@ -39,10 +40,15 @@ ScopeParam = Annotated[
     ),
 ]
 FromParam = Annotated[
-    date | None, Query(alias="from", description="first local day (default: 1st of the month)")
+    QueryDate | None, Query(alias="from", description="first local day (default: 1st of the month)")
 ]
-ToParam = Annotated[date | None, Query(description="last local day, inclusive (default: today)")]
-Limit = Annotated[int, Query(ge=1, le=1000)]
+ToParam = Annotated[
+    QueryDate | None, Query(description="last local day, inclusive (default: today)")
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page (json) or in the file")]
+Cursor = Annotated[str | None, Query(description="json: next_cursor of the previous page")]
+# With a cursor the whole ranking (up to this) is computed and the page cut from it.
+RANKED_MAX = 1000
 FormatParam = Annotated[exports.Format, Query(description="json, or a csv/xlsx file")]
 
 
@@ -130,7 +136,7 @@ async def _as_file(
 @router.get(
     "/teams",
     name="dashboards-teams",
-    response_model=list[schemas.TeamRank],
+    response_model=Page[schemas.TeamRank],
     responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
 )
 async def teams(
@@ -141,13 +147,22 @@ async def teams(
     period: PeriodDep,
     limit: Limit = 100,
     format: FormatParam = "json",
+    cursor: Cursor = None,
 ):
     """Team activity (patrols, scans, reports, flags) ranked."""
+    fetch = RANKED_MAX if cursor and format == "json" else limit + 1
     rows = await tables.team_ranking(
-        session, subject=subject, scope=scope, period=period, limit=limit
+        session, subject=subject, scope=scope, period=period, limit=fetch
     )
     if format == "json":
-        return rows
+        items = [schemas.TeamRank.model_validate(r) for r in rows]
+        return page_of(
+            items,
+            cursor=cursor,
+            limit=limit,
+            key=lambda t: (-t.patrols_completed, -t.scans, -t.reports, t.flagged_scans, t.code),
+        )
+    rows = rows[:limit]
     return await _as_file(
         request, session, subject, scope, period, rows=rows, fmt=format, table="teams"
     )
@@ -156,7 +171,7 @@ async def teams(
 @router.get(
     "/coverage",
     name="dashboards-coverage",
-    response_model=list[schemas.HouseCoverage],
+    response_model=Page[schemas.HouseCoverage],
     responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
 )
 async def coverage(
@@ -167,14 +182,23 @@ async def coverage(
     period: PeriodDep,
     limit: Limit = 100,
     format: FormatParam = "json",
+    cursor: Cursor = None,
 ):
     """Patrol coverage against incidents: each house with incidents in the period, when it
     was last patrolled before its latest one and how often in the 30 days before."""
+    fetch = RANKED_MAX if cursor and format == "json" else limit + 1
     rows = await tables.coverage_against_incidents(
-        session, subject=subject, scope=scope, period=period, limit=limit
+        session, subject=subject, scope=scope, period=period, limit=fetch
     )
     if format == "json":
-        return rows
+        items = [schemas.HouseCoverage.model_validate(r) for r in rows]
+        return page_of(
+            items,
+            cursor=cursor,
+            limit=limit,
+            key=lambda h: (-stamp(h.latest_incident_at), str(h.house_id)),
+        )
+    rows = rows[:limit]
     return await _as_file(
         request, session, subject, scope, period, rows=rows, fmt=format, table="coverage"
     )
@@ -183,7 +207,7 @@ async def coverage(
 @router.get(
     "/houses/uncovered",
     name="dashboards-uncovered-houses",
-    response_model=list[schemas.UncoveredHouse],
+    response_model=Page[schemas.UncoveredHouse],
     responses={200: {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}},
 )
 async def uncovered(
@@ -194,13 +218,22 @@ async def uncovered(
     period: PeriodDep,
     limit: Limit = 100,
     format: FormatParam = "json",
+    cursor: Cursor = None,
 ):
     """Houses of the scope not patrolled in the period, longest unpatrolled first."""
+    fetch = RANKED_MAX if cursor and format == "json" else limit + 1
     rows = await tables.uncovered_houses(
-        session, subject=subject, scope=scope, period=period, limit=limit
+        session, subject=subject, scope=scope, period=period, limit=fetch
     )
     if format == "json":
-        return rows
+        items = [schemas.UncoveredHouse.model_validate(r) for r in rows]
+        return page_of(
+            items,
+            cursor=cursor,
+            limit=limit,
+            key=lambda h: (h.last_patrolled_at is not None, stamp(h.last_patrolled_at), h.code),
+        )
+    rows = rows[:limit]
     return await _as_file(
         request, session, subject, scope, period, rows=rows, fmt=format, table="uncovered"
     )

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, etag_for
 from backend.core.idempotency import Idempotency, idempotent
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of, stamp
 from backend.escalations.service import history
 from backend.incidents import conversation, timeline, transitions
 from backend.incidents.deps import LockedIncident, SealerDep, SettingsDep, VisibleIncident
@@ -50,7 +50,8 @@ async def transition(
     idem: Idem,
     if_match: IfMatch = None,
 ):
-    """Move the incident along its workflow. An illegal move answers 409 `invalid_transition`
+    """Move an incident along its workflow (tiếp nhận, chuyển công an, đóng). An illegal move
+    answers 409 `invalid_transition`
     with `allowed_transitions`. If-Match is optional here and checked when sent; a retry with
     the same Idempotency-Key gets the first answer again."""
     if idem.replay:
@@ -143,7 +144,8 @@ async def reveal_reporter(
     sealer: SealerDep,
     body: RevealIn,
 ):
-    """Break-glass: reveal a sealed reporter identity, with a written reason (audited, and
+    """Break-glass: reveal a protected reporter's identity (người báo tin), with a written reason
+    (audited, and
     shown on the timeline). Deliberately not idempotent: every reveal is its own record, and
     no copy of the identity is kept for replays."""
     now = utcnow()
@@ -153,16 +155,19 @@ async def reveal_reporter(
     return RevealOut(incident_id=incident.id, reporter=reporter, revealed_at=now)
 
 
-@router.get("/escalations", name="incidents-escalations", response_model=list[EscalationRead])
-async def list_escalations(session: SessionDep, incident: VisibleIncident):
-    """Who was told, when, with which deadline, and what became of it; with each recipient's
-    fallback chain (push, Zalo, SMS) and where it stands."""
+@router.get("/escalations", name="incidents-escalations", response_model=Page[EscalationRead])
+async def list_escalations(session: SessionDep, incident: VisibleIncident, page: PageDep):
+    """Escalations (chuyển công an / vượt cấp): who was told, when, by which deadline, and what
+    became of it; with each recipient's fallback chain (push, Zalo, SMS) and where it stands."""
     escalations = await history(session, incident)
     chains = await fallback.chains_for(session, [str(e.id) for e in escalations])
-    return [
+    rows = [
         EscalationRead(
             **EscalationRead.model_validate(e, from_attributes=True).model_dump(exclude={"chains"}),
             chains=fallback.chain_view(chains.get(str(e.id), {})),
         )
         for e in escalations
     ]
+    return page_of(
+        rows, cursor=page.cursor, limit=page.limit, key=lambda e: (stamp(e.created_at), str(e.id))
+    )

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, NotFound
+from backend.core.pagination import Page, PageDep, page_of, stamp
 from backend.incidents import attachments, transitions
 from backend.incidents.attachments import TooLarge
 from backend.incidents.deps import (
@@ -106,17 +107,18 @@ async def put_attachment(
     )
 
 
-@router.get("", name="incidents-attachments-list", response_model=list[AttachmentRead])
+@router.get("", name="incidents-attachments-list", response_model=Page[AttachmentRead])
 async def list_attachments(
     request: Request,
     session: SessionDep,
     incident: VisibleIncident,  # scope first: outsiders get 404, not 403
     subject: CurrentSubject,
     sealer: SealerDep,
+    page: PageDep,
 ):
     """The incident's attachments; `withheld` ones are not downloadable in this view."""
     withheld = await _withheld(session, incident, subject, sealer)
-    return [
+    reads = [
         AttachmentRead.model_validate(row, from_attributes=True).model_copy(
             update={
                 "withheld": withheld,
@@ -125,6 +127,9 @@ async def list_attachments(
         )
         for row in await attachments.list_attachments(session, incident)
     ]
+    return page_of(
+        reads, cursor=page.cursor, limit=page.limit, key=lambda a: (stamp(a.created_at), str(a.id))
+    )
 
 
 @router.get("/{attachment_id}/content", name="incidents-attachment-content")

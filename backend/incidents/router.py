@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from backend.core.db import SessionDep
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
+from backend.core.params import QueryDateTime
 from backend.incidents import queries, service
 from backend.incidents.actions_router import router as actions_router
 from backend.incidents.attachments_router import router as attachments_router
@@ -29,8 +30,8 @@ def _filters(
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     severity: Annotated[list[int] | None, Query(max_length=4)] = None,
     status: Annotated[list[str] | None, Query(max_length=11)] = None,
-    occurred_from: datetime | None = None,
-    occurred_to: datetime | None = None,
+    occurred_from: QueryDateTime | None = None,
+    occurred_to: QueryDateTime | None = None,
     site_id: uuid.UUID | None = None,
     house_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
@@ -63,23 +64,27 @@ class ChangesPage(BaseModel):
 
 
 @incidents.get(
-    "/incident-categories", name="incident-categories-list", response_model=list[CategoryRead]
+    "/incident-categories", name="incident-categories-list", response_model=Page[CategoryRead]
 )
-async def list_categories(session: SessionDep, _: CurrentSubject):
+async def list_categories(session: SessionDep, _: CurrentSubject, page: PageDep):
     """The incident taxonomy as data: categories, and sub-types (`parent_code` set)."""
     rows = await session.scalars(
         select(IncidentCategory)
         .where(IncidentCategory.active.is_(True))
         .order_by(IncidentCategory.sort_order, IncidentCategory.code)
     )
-    return rows.all()
+    reads = [CategoryRead.model_validate(r, from_attributes=True) for r in rows.all()]
+    return page_of(
+        reads, cursor=page.cursor, limit=page.limit, key=lambda c: (c.sort_order, c.code)
+    )
 
 
 @incidents.get("/incidents", name="incidents-list", response_model=Page[IncidentSummary])
 async def list_incidents(
     session: SessionDep, subject: CurrentSubject, page: PageDep, filters: FiltersDep
 ):
-    """Incidents in the caller's scope (a team its own; union its subtree; police its area)."""
+    """Incidents (vụ việc) in the caller's scope (a team its own; union its subtree; police its
+    area)."""
     after = decode_keys(page.cursor, datetime.fromisoformat, uuid.UUID)
     rows = await queries.list_incidents(
         session, subject=subject, filters=filters, after_key=after, limit=page.limit + 1
@@ -159,7 +164,8 @@ async def put_incident(
     body: IncidentPut,
     response: Response,
 ):
-    """Report an incident under the phone's UUID: 201 once, 200 for an identical re-send,
+    """Report an incident (báo vụ việc) under the phone's UUID: 201 once, 200 for an identical re-
+    send,
     409 `incident_conflict` for a different body under the same id."""
     incident, created = await service.put_incident(
         session,

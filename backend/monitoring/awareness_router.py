@@ -1,7 +1,7 @@
 """Routes for awareness sessions (tuyên truyền) and their topics."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -9,7 +9,8 @@ from sqlalchemy import Select, func, select
 
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
+from backend.core.params import QueryDate
 from backend.models import AdminUnit, Team, UnionUnit
 from backend.models.monitoring import AwarenessSession
 from backend.monitoring import awareness_service as service
@@ -45,8 +46,8 @@ async def awareness_filters(
     union_unit_id: Annotated[
         uuid.UUID | None, Query(description="a union unit: its whole subtree")
     ] = None,
-    held_from: Annotated[date | None, Query(description="first day, Vietnam time")] = None,
-    held_to: Annotated[date | None, Query(description="last day, Vietnam time")] = None,
+    held_from: Annotated[QueryDate | None, Query(description="first day, Vietnam time")] = None,
+    held_to: Annotated[QueryDate | None, Query(description="last day, Vietnam time")] = None,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(max_length=100, description="title or place")] = None,
 ) -> list:
@@ -66,11 +67,14 @@ Filters = Annotated[list, Depends(awareness_filters)]
 
 
 @router.get(
-    "/awareness-topics", name="awareness-topics-list", response_model=list[AwarenessTopicRead]
+    "/awareness-topics", name="awareness-topics-list", response_model=Page[AwarenessTopicRead]
 )
-async def list_topics(session: SessionDep, subject: CurrentSubject):
-    """Topics a session can cover (data, in display order) with Vietnamese and English names."""
-    return await service.list_topics(session)
+async def list_topics(session: SessionDep, subject: CurrentSubject, page: PageDep):
+    """Topics an awareness session (buổi tuyên truyền) can cover, in display order."""
+    topics = await service.list_topics(session)
+    return page_of(
+        topics, cursor=page.cursor, limit=page.limit, key=lambda t: (t.sort_order, t.code)
+    )
 
 
 @router.get(
@@ -81,7 +85,7 @@ async def list_topics(session: SessionDep, subject: CurrentSubject):
 async def list_sessions(
     session: SessionDep, subject: CurrentSubject, page: PageDep, where: Filters
 ) -> Page[AwarenessSessionRead]:
-    """Sessions the caller may see, newest first."""
+    """Awareness sessions (buổi tuyên truyền) the caller may see, newest first."""
     stmt = scoped(select(AwarenessSession), subject, AwarenessSession).where(*where)
     after = decode_keys(page.cursor, datetime.fromisoformat, uuid.UUID)
     if after:
@@ -200,7 +204,8 @@ async def put_session(
     body: AwarenessSessionPut,
     response: Response,
 ):
-    """Create a session under the phone's own UUID: 201 created, 200 identical re-send."""
+    """Record an awareness session (buổi tuyên truyền) under the phone's own UUID: 201 created, 200
+    identical re-send."""
     obj, created = await service.put_session(
         session, actor=subject, session_id=session_id, body=body
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.params import QueryDate
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import Commendation
 from backend.monitoring import candidates
@@ -52,8 +53,8 @@ async def commendation_filters(
     ] = None,
     recipient_kind: RecipientKind | None = None,
     level: Level | None = None,
-    decided_from: date | None = None,
-    decided_to: date | None = None,
+    decided_from: QueryDate | None = None,
+    decided_to: QueryDate | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="recipient name or decision number")
     ] = None,
@@ -78,7 +79,7 @@ Filters = Annotated[list, Depends(commendation_filters)]
 async def list_commendations(
     session: SessionDep, subject: CurrentSubject, page: PageDep, where: Filters
 ) -> Page[CommendationRead]:
-    """Commendations the caller may see, newest decision first."""
+    """Commendations (khen thưởng) the caller may see, newest decision first."""
     stmt = scoped(select(Commendation), subject, Commendation).where(*where)
     after = decode_keys(page.cursor, date.fromisoformat, uuid.UUID)
     if after:
@@ -101,7 +102,8 @@ async def list_commendations(
 async def create_commendation(
     session: SessionDep, subject: Writer, body: CommendationCreate, response: Response
 ):
-    """Record a commendation for a team or a person (union officers: their subtree)."""
+    """Record a commendation (khen thưởng) for a team or a person (union officers: their
+    subtree)."""
     obj = await service.create_commendation(session, actor=subject, body=body)
     set_etag(response, obj.version)
     return obj

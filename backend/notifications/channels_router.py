@@ -10,6 +10,7 @@ from backend.audit.service import record
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Invalid, NotFound
+from backend.core.pagination import Page, PageDep, page_of
 from backend.models import utcnow
 from backend.notifications import contacts_service, fallback, links, messages, receipts
 from backend.notifications.channels.names import MutableChannel, PhoneChannel
@@ -105,10 +106,14 @@ async def zalo_receipt(request: Request, session: SessionDep, settings: Settings
     return {"received": True, "matched": matched}
 
 
-@router.get("/api/v1/me/contacts", name="me-contacts-list", response_model=list[ContactRead])
-async def list_contacts(session: SessionDep, subject: CurrentSubject):
+@router.get("/api/v1/me/contacts", name="me-contacts-list", response_model=Page[ContactRead])
+async def list_contacts(session: SessionDep, subject: CurrentSubject, page: PageDep):
     """The numbers you are reached on outside the app, and what you muted."""
-    return await contacts_service.contacts_of(session, subject=subject)
+    rows = [
+        ContactRead.model_validate(c)
+        for c in await contacts_service.contacts_of(session, subject=subject)
+    ]
+    return page_of(rows, cursor=page.cursor, limit=page.limit, key=lambda c: (c.channel, str(c.id)))
 
 
 def _available(settings: Settings, channel: str) -> None:

@@ -40,7 +40,7 @@ Idem = Annotated[Idempotency, idempotent()]
 async def create_plan(
     request: Request, session: SessionDep, subject: Writer, idem: Idem, body: PlanCreate
 ):
-    """Add a plan to a team (honours Idempotency-Key)."""
+    """Add a patrol plan (kế hoạch tuần tra) to a team (honours Idempotency-Key)."""
     if idem.replay is not None:
         return idem.replay
     team = await get_visible(session, subject, Team, body.team_id)

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from backend.core.db import SessionDep
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
+from backend.core.params import QueryDateTime
 from backend.models import Team
 from backend.models.base import utcnow
 from backend.patrols import review, service, tracks
@@ -54,10 +55,11 @@ async def list_patrols(
     page: PageDep,
     team_id: uuid.UUID | None = None,
     status: Literal["in_progress", "completed", "abandoned"] | None = None,
-    started_from: Annotated[datetime | None, Query(description="RFC 3339")] = None,
-    started_to: Annotated[datetime | None, Query(description="RFC 3339, exclusive")] = None,
+    started_from: Annotated[QueryDateTime | None, Query(description="RFC 3339")] = None,
+    started_to: Annotated[QueryDateTime | None, Query(description="RFC 3339, exclusive")] = None,
 ):
-    """Patrols the caller may see, newest first, with scan counts (summaries, no tracks)."""
+    """Patrols (tuần tra) the caller may see, newest first, with scan counts (summaries, no
+    tracks)."""
     after = decode_keys(page.cursor, datetime.fromisoformat, uuid.UUID)
     rows = await service.list_patrols(
         session,
@@ -123,11 +125,17 @@ async def patrol_changes(
     )
 
 
-@patrols.get("/coverage", name="patrols-coverage", response_model=list[HouseCoverage])
-async def coverage(session: SessionDep, subject: Reader, team_id: uuid.UUID):
+@patrols.get("/coverage", name="patrols-coverage", response_model=Page[HouseCoverage])
+async def coverage(session: SessionDep, subject: Reader, team_id: uuid.UUID, page: PageDep):
     """Each house the team covers, with its last counted scan (unflagged or accepted)."""
     team = await get_visible(session, subject, Team, team_id)
-    return await service.house_coverage(session, team=team)
+    rows = [
+        HouseCoverage.model_validate(r, from_attributes=True)
+        for r in await service.house_coverage(session, team=team)
+    ]
+    return page_of(
+        rows, cursor=page.cursor, limit=page.limit, key=lambda h: (h.name or "", str(h.house_id))
+    )
 
 
 @patrols.put(
@@ -148,7 +156,7 @@ async def put_patrol(
     patrol_id: uuid.UUID,
     body: PatrolPut,
 ):
-    """Create a patrol with the phone's own id; an identical re-send changes nothing."""
+    """Start a patrol (tuần tra) under the phone's own id; an identical re-send changes nothing."""
     patrol, created = await service.put_patrol(
         session,
         subject=subject,
@@ -250,7 +258,8 @@ async def get_scan(scan: VisibleScan, subject: Reader):
     responses={409: {"description": "the scan is not flagged (code scan_not_flagged)"}},
 )
 async def review_scan(session: SessionDep, scan: VisibleScan, subject: Reviewer, body: ScanReview):
-    """Accept or reject a flagged scan, with a comment (audited; statistics use the result)."""
+    """Review a flagged checkpoint scan: accept or reject it, with a comment (audited; statistics
+    use the result)."""
     scan = await review.review_scan(
         session,
         subject=subject,

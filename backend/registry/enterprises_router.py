@@ -47,7 +47,8 @@ async def list_enterprises(
         uuid.UUID | None, Query(description="enterprises in sites of this union subtree")
     ] = None,
 ) -> Page[EnterpriseRead]:
-    """Enterprises the caller may see, by name; `q` also matches a tax-code prefix."""
+    """Enterprises (doanh nghiệp) the caller may see, by name; `q` also matches a tax-code
+    prefix."""
     filters = queries.Filters(
         q=q, site_id=site_id, admin_unit_id=admin_unit_id, union_unit_id=union_unit_id
     )

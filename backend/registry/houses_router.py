@@ -84,7 +84,8 @@ HouseQuery = Annotated[Select, Depends(house_filters)]
 
 @router.get("", name="houses-list", response_model=Page[HouseRead])
 async def list_houses(session: SessionDep, page: PageDep, stmt: HouseQuery) -> Page[HouseRead]:
-    """Houses the caller may see, by name. Tokens are never listed, only `checkpoint_id`."""
+    """Boarding houses (nhà trọ) the caller may see, by name. Tokens are never listed, only
+    `checkpoint_id`."""
     rows, next_cursor = await queries.page(
         session, stmt, BoardingHouse, cursor=page.cursor, limit=page.limit
     )
@@ -156,7 +157,8 @@ async def houses_geojson(
 async def create_house(
     session: SessionDep, subject: Writer, body: HouseCreate, response: Response
 ) -> HouseRead:
-    """Register a house with a new checkpoint token; its site is computed from its location."""
+    """Register a boarding house (nhà trọ) with a new checkpoint token; its site is computed from
+    its location."""
     house = await houses_service.create_house(session, actor=subject, **body.model_dump())
     set_etag(response, house.version)
     return await house_read(session, house)

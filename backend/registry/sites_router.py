@@ -75,7 +75,8 @@ SiteQuery = Annotated[Select, Depends(site_filters)]
 
 @router.get("", name="sites-list", response_model=Page[SiteSummary])
 async def list_sites(session: SessionDep, page: PageDep, stmt: SiteQuery) -> Page[SiteSummary]:
-    """Sites the caller may see, by name (boundaries are in `sites-geojson` and `sites-get`)."""
+    """Industrial sites (KCN, KCX, cụm công nghiệp) the caller may see, by name (boundaries are in
+    `sites-geojson` and `sites-get`)."""
     rows, next_cursor = await queries.page(
         session, stmt, Site, cursor=page.cursor, limit=page.limit
     )
@@ -119,7 +120,8 @@ async def sites_geojson(
 async def create_site(
     session: SessionDep, subject: Writer, body: SiteCreate, response: Response
 ) -> SiteRead:
-    """Register a site; houses inside or near its boundary are assigned to it."""
+    """Register an industrial site (khu công nghiệp); houses inside or near its boundary are
+    assigned to it."""
     site = await sites_service.create_site(session, actor=subject, **body.model_dump())
     set_etag(response, site.version)
     return await site_read(session, site)

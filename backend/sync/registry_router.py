@@ -57,7 +57,8 @@ async def sync_registry(
         int, Query(ge=1, description=f"objects per page, capped at {service.SYNC_LIMIT_MAX}")
     ] = service.SYNC_LIMIT_DEFAULT,
 ) -> RegistrySyncPage:
-    """Sites, houses, teams and members in the caller's scope that changed since `since`.
+    """Registry for the phone's offline cache: sites, houses, teams and members changed since
+    `since`.
 
     Keep calling with `next_cursor` while `has_more`. `reset=true`: drop the local cache
     first (first sync, or the caller's scope changed). Tombstones name objects that were

@@ -155,7 +155,7 @@ async def upload(
     idem: UploadIdempotency,
     body: UploadRequest,
 ):
-    """Upload up to 500 patrols, patrol ends, scans and track segments, in any order.
+    """Batch upload from phones: up to 500 patrols, scans, tracks, incidents in any order.
 
     Every item is answered on its own (`results[i]` answers `items[i]`); items that are valid
     are stored even when others fail. Send an `Idempotency-Key` and re-send the same batch

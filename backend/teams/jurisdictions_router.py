@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from backend.core.db import SessionDep
-from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.models import User, UserScope
 from backend.policy import Subject
 from backend.teams import jurisdictions as service
@@ -57,20 +57,24 @@ async def list_jurisdictions(
     )
 
 
-@router.get("/liaisons", name="police-jurisdictions-liaisons", response_model=list[LiaisonRead])
+@router.get("/liaisons", name="police-jurisdictions-liaisons", response_model=Page[LiaisonRead])
 async def route_to_liaisons(
     session: SessionDep,
     subject: Reader,
+    page: PageDep,
     admin_unit_id: uuid.UUID | None = None,
     site_id: uuid.UUID | None = None,
     up_the_tree: Annotated[
         bool, Query(description="when nobody is assigned, use the nearest ancestor unit's")
     ] = True,
-) -> list[LiaisonRead]:
+) -> Page[LiaisonRead]:
     """Who would be told about an incident at this admin unit or site (give exactly one)."""
     find = service.liaisons_up_the_tree if up_the_tree else service.liaisons_for
     users = await find(session, admin_unit_id=admin_unit_id, site_id=site_id)
-    return [LiaisonRead.model_validate(u, from_attributes=True) for u in users]
+    reads = [LiaisonRead.model_validate(u, from_attributes=True) for u in users]
+    return page_of(
+        reads, cursor=page.cursor, limit=page.limit, key=lambda u: (u.full_name or "", str(u.id))
+    )
 
 
 @router.post(
@@ -79,7 +83,8 @@ async def route_to_liaisons(
 async def create_jurisdiction(
     session: SessionDep, subject: Writer, body: JurisdictionCreate
 ) -> JurisdictionRead:
-    """Make a police liaison answer for an admin unit (with its subtree) or a site."""
+    """Make a police liaison (cán bộ công an) answer for an admin unit (with its subtree) or a
+    site."""
     scope = await service.create_jurisdiction(session, actor=subject, **body.model_dump())
     return _read(scope, await session.get(User, scope.user_id))
 

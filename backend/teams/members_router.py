@@ -47,7 +47,7 @@ async def list_members(
     role: TeamRole | None = None,
     current: Annotated[bool, Query(description="only memberships in effect today")] = False,
 ) -> Page[MemberRead]:
-    """A team's members by name (ended ones too unless `current`)."""
+    """A team's members (tổ viên) by name (ended ones too unless `current`)."""
     rows = await service.list_members(
         session,
         subject=subject,

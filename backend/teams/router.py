@@ -48,7 +48,7 @@ async def list_teams(
     ] = None,
     house_id: Annotated[uuid.UUID | None, Query(description="teams covering this house")] = None,
 ) -> Page[TeamRead]:
-    """Teams the caller may see, by name; keyset pagination."""
+    """Self-management teams (tổ tự quản) the caller may see, by name."""
     after = decode_keys(page.cursor, str, uuid.UUID)
     rows = await service.list_teams(
         session,
@@ -73,7 +73,8 @@ async def list_teams(
 async def create_team(
     session: SessionDep, subject: Writer, body: TeamCreate, response: Response
 ) -> TeamRead:
-    """Create a team under a grassroots union unit in the caller's subtree."""
+    """Create a self-management team (tổ tự quản) under a grassroots union unit in the caller's
+    subtree."""
     team = await service.create_team(session, actor=subject, **body.model_dump())
     set_etag(response, team.version)
     return _read(team)

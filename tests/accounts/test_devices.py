@@ -35,7 +35,7 @@ async def test_sign_in_again_on_a_logged_out_phone(client, session):
     await client.post("/api/v1/auth/logout", headers=bearer(first))
     again = await tokens(client, user.phone, "phone-A")
     assert (await client.get("/api/v1/me", headers=bearer(again))).status_code == 200
-    devices = (await client.get("/api/v1/me/devices", headers=bearer(again))).json()
+    devices = (await client.get("/api/v1/me/devices", headers=bearer(again))).json()["items"]
     assert len(devices) == 1 and devices[0]["revoked_at"] is None
 
 
@@ -52,7 +52,7 @@ async def test_list_and_revoke_my_devices(client, session):
     await session.commit()
     a = await tokens(client, user.phone, "phone-A")
     b = await tokens(client, user.phone, "phone-B")
-    listed = (await client.get("/api/v1/me/devices", headers=bearer(a))).json()
+    listed = (await client.get("/api/v1/me/devices", headers=bearer(a))).json()["items"]
     assert {d["device_id"]: d["current"] for d in listed} == {"phone-A": True, "phone-B": False}
     lost = next(d for d in listed if d["device_id"] == "phone-B")
 
@@ -63,7 +63,7 @@ async def test_list_and_revoke_my_devices(client, session):
         await refresh(client, b["refresh_token"], "phone-B"), 401, "invalid_refresh_token"
     )
     assert (await client.get("/api/v1/me", headers=bearer(a))).status_code == 200
-    listed = (await client.get("/api/v1/me/devices", headers=bearer(a))).json()
+    listed = (await client.get("/api/v1/me/devices", headers=bearer(a))).json()["items"]
     assert [d["revoked_at"] is not None for d in listed if d["device_id"] == "phone-B"] == [True]
     event = await session.scalar(
         select(AuditEvent).where(AuditEvent.action == "auth.device_revoked")
@@ -76,9 +76,11 @@ async def test_cannot_see_or_revoke_someone_elses_device(app, client, session):
     other = await make_user(session, role="team_member")
     await session.commit()
     theirs = await tokens(client, owner.phone, "phone-A")
-    device_id = (await client.get("/api/v1/me/devices", headers=bearer(theirs))).json()[0]["id"]
+    device_id = (await client.get("/api/v1/me/devices", headers=bearer(theirs))).json()["items"][0][
+        "id"
+    ]
 
-    assert (await client.get("/api/v1/me/devices", headers=auth(app, other))).json() == []
+    assert (await client.get("/api/v1/me/devices", headers=auth(app, other))).json()["items"] == []
     r = await client.delete(f"/api/v1/me/devices/{device_id}", headers=auth(app, other))
     assert_problem(r, 404, "not_found")
     r = await client.delete(f"/api/v1/me/devices/{uuid.uuid4()}", headers=auth(app, other))

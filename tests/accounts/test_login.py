@@ -61,7 +61,7 @@ async def test_mobile_login_registers_the_device(client, session):
     assert r.status_code == 200, r.text
     claims = jwt.decode(r.json()["access_token"], options={"verify_signature": False})
     assert claims["sub"] == str(user.id) and claims["did"]
-    devices = (await client.get("/api/v1/me/devices", headers=bearer(r.json()))).json()
+    devices = (await client.get("/api/v1/me/devices", headers=bearer(r.json()))).json()["items"]
     assert len(devices) == 1
     device = devices[0]
     assert device["id"] == claims["did"]

@@ -25,3 +25,62 @@ async def test_page_size_cap_is_the_apps_own(settings, session):
             assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
     finally:
         await app.state.engine.dispose()
+
+
+def test_page_of_walks_a_short_list_by_key_and_refuses_a_foreign_cursor():
+    import pytest
+
+    from backend.core.errors import Invalid
+    from backend.core.pagination import encode_cursor, page_of
+
+    rows = [{"order": n % 3, "code": f"c{n}"} for n in range(7)]
+
+    def key(row):
+        return (row["order"], row["code"])
+
+    seen, cursor = [], None
+    while True:
+        page = page_of(rows, cursor=cursor, limit=3, key=key)
+        seen += [r["code"] for r in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [r["code"] for r in sorted(rows, key=key)]
+    # A row removed between two pages does not move the next page back.
+    first = page_of(rows, cursor=None, limit=2, key=key)
+    shorter = [r for r in rows if r is not first.items[-1]]
+    after = page_of(shorter, cursor=first.next_cursor, limit=50, key=key)
+    assert [r["code"] for r in after.items] == seen[2:]
+    with pytest.raises(Invalid):
+        page_of(rows, cursor=encode_cursor(["x", 1]), limit=2, key=key)
+
+
+async def test_periodic_reports_list_has_a_cursor(client, app, session):
+    admin = await make_user(session)
+    await session.commit()
+    r = await client.get("/api/v1/periodic-reports", params={"limit": 1}, headers=auth(app, admin))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"items": [], "next_cursor": None}
+    bad = await client.get(
+        "/api/v1/periodic-reports", params={"cursor": "bm9wZQ"}, headers=auth(app, admin)
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_cursor"
+
+
+async def test_short_lists_page_by_cursor_too(client, app, session):
+    admin = await make_user(session)
+    await session.commit()
+    h = auth(app, admin)
+    whole = (
+        await client.get("/api/v1/incident-categories", params={"limit": 200}, headers=h)
+    ).json()
+    assert whole["next_cursor"] is None and len(whole["items"]) > 5
+    codes, cursor = [], None
+    while True:
+        params = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/incident-categories", params=params, headers=h)).json()
+        codes += [c["code"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert codes == [c["code"] for c in whole["items"]]

@@ -134,3 +134,58 @@ async def test_request_id_minted_when_absent_and_unique(client):
 def test_every_title_has_both_languages():
     for code, (vi, en) in TITLES.items():
         assert vi and en and vi != en, code
+
+
+async def test_method_not_allowed_lists_every_method_of_the_resource(app, client, session):
+    admin = await make_user(session)
+    await session.commit()
+    h = auth(app, admin)
+    r = await client.put("/api/v1/webhooks", headers=h)  # GET and POST live on two routes
+    assert_problem(r, 405, "method_not_allowed")
+    assert r.headers["allow"] == "GET, POST"
+    # /incidents/changes is a resource of its own, not an incident id: PUT is not allowed.
+    r = await client.put("/api/v1/incidents/changes", headers=h, json={})
+    assert_problem(r, 405, "method_not_allowed")
+    assert r.headers["allow"] == "GET"
+    # A real id that is not a UUID is still a 422 naming the field.
+    r = await client.put("/api/v1/incidents/not-a-uuid", headers=h, json={})
+    body = assert_problem(r, 422, "validation_error")
+    assert "path.incident_id" in {e["field"] for e in body["errors"]}
+
+
+async def test_dates_in_queries_are_rfc3339_text_not_numbers(app, client, session):
+    admin = await make_user(session)
+    await session.commit()
+    h = auth(app, admin)
+    for url in ("/api/v1/incidents?occurred_to=0.5", "/api/v1/commendations?decided_to=0"):
+        body = assert_problem(await client.get(url, headers=h), 422, "validation_error")
+        assert body["errors"][0]["message"]
+    ok = await client.get("/api/v1/incidents?occurred_to=2026-11-20T21:00:00%2B07:00", headers=h)
+    assert ok.status_code == 200, ok.text
+
+
+async def test_every_field_error_has_a_message(app):
+    from starlette.requests import Request
+
+    from backend.core.errors import problem
+
+    request = Request({"type": "http", "method": "GET", "path": "/x", "headers": [], "app": app})
+    body = problem(
+        request, status=404, code="not_found", errors=[{"field": "site_id", "code": "not_found"}]
+    ).body
+    import json
+
+    [error] = json.loads(body)["errors"]
+    assert error["message"] == TITLES["not_found"][0]
+
+
+async def test_a_nul_character_is_bad_input_never_a_500(app, client, session):
+    from tests.conftest import IS_PG
+
+    admin = await make_user(session)
+    await session.commit()
+    r = await client.get("/api/v1/audit-events?action=a%00b", headers=auth(app, admin))
+    if IS_PG:  # PostgreSQL refuses NUL in text; SQLite stores it and finds nothing
+        assert_problem(r, 422, "nul_character")
+    else:
+        assert r.status_code == 200, r.text

@@ -30,6 +30,9 @@ async def world(session):
     return built
 
 
+PAGED = {"teams", "coverage", "houses/uncovered"}
+
+
 async def get(client, app, user, endpoint: str, scope: str | None = None, **params):
     """GET a dashboard endpoint as a user; asserts 200 and returns the JSON body."""
     if scope is not None:
@@ -38,4 +41,8 @@ async def get(client, app, user, endpoint: str, scope: str | None = None, **para
         f"/api/v1/dashboards/{endpoint}", params=params, headers=auth(app, user)
     )
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    if endpoint in PAGED:  # one list shape everywhere: {items, next_cursor}
+        assert set(body) == {"items", "next_cursor"}
+        return body["items"]
+    return body

@@ -178,7 +178,7 @@ async def test_report_scope(client, app, world):
     assert (await client.get(f"{URL}/{rid}", headers=police)).status_code == 404
     assert (await client.get(URL, headers=police)).status_code == 403
     listed = await client.get(URL, headers=other)
-    assert listed.json() == []
+    assert listed.json() == {"items": [], "next_cursor": None}
     bad = await client.post(
         URL, json=_create_body(w, period="2026-13"), headers=auth(app, w.officer_d1)
     )
@@ -207,3 +207,19 @@ async def test_reminder_before_due_date_once(session, world):
     to_d2 = next(e for e in events if e.unit_ids == [str(w.d2.id)])
     assert to_d2.recipient_user_ids == [str(w.officer_d2.id)]
     assert to_d2.payload["due_on"] == "2026-11-05"
+
+
+async def test_report_list_pages_newest_period_first_by_cursor(client, app, world):
+    officer = auth(app, world.officer_d1)
+    for period in ("2026-08", "2026-09", "2026-10"):
+        r = await client.post(URL, json=_create_body(world, period=period), headers=officer)
+        assert r.status_code == 201, r.text
+    seen, cursor = [], None
+    for _ in range(4):
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(URL, params=params, headers=officer)).json()
+        seen += [r["period_start"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["2026-10-01", "2026-09-01", "2026-08-01"]

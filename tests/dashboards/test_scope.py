@@ -72,7 +72,7 @@ async def test_scope_never_widens_what_a_role_sees(client, app, world):
     # The same liaison cannot see D2's team T3 at all: the ranking of W1 has T1, T2 only.
     rows = (
         await _get(client, app, world.police_w1, "teams", scope=f"admin:{world.w1.id}", **OCT)
-    ).json()
+    ).json()["items"]
     assert sorted(r["code"] for r in rows) == ["T1", "T2"]
 
 

@@ -148,7 +148,7 @@ async def test_escalations_route(app, client, city):
     iid = (await report(client, app, city.member_a, category="drugs")).json()["id"]
     r = await client.get(f"/api/v1/incidents/{iid}/escalations", headers=auth(app, city.police_a1))
     assert r.status_code == 200
-    [esc] = r.json()
+    [esc] = r.json()["items"]
     assert esc["status"] == "open" and esc["recipient_user_ids"] == [str(city.police_a1.id)]
     r = await client.get(
         f"/api/v1/incidents/{uuid.uuid4()}/escalations", headers=auth(app, city.police_a1)

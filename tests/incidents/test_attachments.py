@@ -133,8 +133,8 @@ async def test_upload_is_idempotent(app, client, city):
     listed = await client.get(
         f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.officer_gx)
     )
-    assert [a["id"] for a in listed.json()] == [str(aid)]
-    assert listed.json()[0]["download_url"].endswith(f"/attachments/{aid}/content")
+    assert [a["id"] for a in listed.json()["items"]] == [str(aid)]
+    assert listed.json()["items"][0]["download_url"].endswith(f"/attachments/{aid}/content")
 
 
 async def test_sensitive_case_media_withheld_from_union(app, client, city):
@@ -143,7 +143,10 @@ async def test_sensitive_case_media_withheld_from_union(app, client, city):
     listed = await client.get(
         f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.officer_gx)
     )
-    assert listed.json()[0]["withheld"] is True and listed.json()[0]["download_url"] is None
+    assert (
+        listed.json()["items"][0]["withheld"] is True
+        and listed.json()["items"][0]["download_url"] is None
+    )
     assert (await _content(client, app, city.officer_gx, iid, aid)).status_code == 403
     assert (await _content(client, app, city.police_a1, iid, aid)).status_code == 200
     assert (await _content(client, app, city.member_a, iid, aid)).status_code == 200  # reporter

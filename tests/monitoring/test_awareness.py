@@ -22,7 +22,7 @@ async def test_topics_are_data(app, client, session):
     w = await _world(session)
     r = await client.get("/api/v1/awareness-topics", headers=auth(app, w.member1))
     assert r.status_code == 200
-    codes = [t["code"] for t in r.json()]
+    codes = [t["code"] for t in r.json()["items"]]
     assert codes[:7] == [
         "marriage_brokerage",
         "adoption",
@@ -33,7 +33,7 @@ async def test_topics_are_data(app, client, session):
         "missing_person",
     ]
     assert {"drugs", "fire_safety", "law", "online_fraud"} <= set(codes)
-    assert {t["category"] for t in r.json() if t["code"] == "adoption"} == {"trafficking"}
+    assert {t["category"] for t in r.json()["items"] if t["code"] == "adoption"} == {"trafficking"}
 
 
 async def test_put_creates_then_identical_resend_is_noop_and_other_body_conflicts(

@@ -57,7 +57,7 @@ async def test_verify_a_new_sms_number_then_it_is_used(
 
     # Others see only their own numbers.
     r = await client.get("/api/v1/me/contacts", headers=auth(app, other))
-    assert r.status_code == 200 and r.json() == []
+    assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
     r = await client.post(
         "/api/v1/me/contacts/sms/verify", json={"code": code}, headers=auth(app, other)
     )

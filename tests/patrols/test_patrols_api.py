@@ -147,7 +147,7 @@ async def test_house_coverage(app, client, session):
         "/api/v1/patrols/coverage", params={"team_id": str(w.team.id)}, headers=auth(app, w.officer)
     )
     assert r.status_code == 200
-    by_house = {c["house_id"]: c for c in r.json()}
+    by_house = {c["house_id"]: c for c in r.json()["items"]}
     assert by_house[str(w.houses[0].id)]["scans"] == 2
     assert by_house[str(w.houses[0].id)]["last_scanned_at"].startswith("2026-11-20T14:50")
     assert by_house[str(w.houses[1].id)]["last_scanned_at"] is None

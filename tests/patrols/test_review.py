@@ -27,7 +27,7 @@ async def test_union_officer_accepts_and_coverage_counts_it(app, client, session
     cov = await client.get(
         "/api/v1/patrols/coverage", params={"team_id": str(w.team.id)}, headers=auth(app, w.leader)
     )
-    assert {c["house_id"]: c["scans"] for c in cov.json()}[str(w.houses[0].id)] == 0
+    assert {c["house_id"]: c["scans"] for c in cov.json()["items"]}[str(w.houses[0].id)] == 0
     url = f"/api/v1/scans/{flagged}/review"
     body = {"decision": "accepted", "comment": "Đã xác minh: quét từ cổng sau"}
     r = await client.put(url, json=body, headers=auth(app, w.officer))
@@ -39,7 +39,7 @@ async def test_union_officer_accepts_and_coverage_counts_it(app, client, session
     cov = await client.get(
         "/api/v1/patrols/coverage", params={"team_id": str(w.team.id)}, headers=auth(app, w.leader)
     )
-    assert {c["house_id"]: c["scans"] for c in cov.json()}[str(w.houses[0].id)] == 1
+    assert {c["house_id"]: c["scans"] for c in cov.json()["items"]}[str(w.houses[0].id)] == 1
     events = (
         await session.scalars(select(AuditEvent).where(AuditEvent.action == "scan.review.accepted"))
     ).all()

@@ -112,6 +112,6 @@ async def test_routing_endpoint(app, client, world):
         params={"admin_unit_id": str(world.ward_a.id)},
     )
     assert r.status_code == 200
-    assert [u["id"] for u in r.json()] == [str(world.police_a.id)]
+    assert [u["id"] for u in r.json()["items"]] == [str(world.police_a.id)]
     r = await client.get(f"{URL}/liaisons", headers=auth(app, world.officer_x))
     assert r.status_code == 422 and r.json()["code"] == "admin_unit_or_site"

@@ -127,7 +127,8 @@ async def rotate_checkpoint(
     response: Response,
     if_match: IfMatch = None,
 ) -> HouseRead:
-    """Issue a new token (e.g. a sticker was copied or lost); the old one stops counting as a
+    """Issue a new checkpoint token (điểm kiểm tra), e.g. a sticker was copied or lost; the old one
+    stops counting as a
     valid scan. Print the new QR afterwards. If-Match required."""
     await ensure_fresh(if_match, house.version, lambda: house_read(session, house))
     house = await tokens.rotate_checkpoint(session, actor=subject, house=house)
