@@ -1,0 +1,86 @@
+"""The outbox's other answers: a rejected item shows the server's message and can be dropped;
+an expired access token is renewed by rotating the refresh token kept in IndexedDB."""
+
+import uuid
+
+from tests.field.phone import phone_context, query, seed, sign_in, waiting
+
+ENQUEUE = """async ([item, label]) => {
+  const m = await import('/field/static/js/outbox.js');
+  await m.enqueue(item, label);
+}"""
+SESSION = """async () => {
+  const db = await import('/field/static/js/db.js');
+  return db.kvGet('session');
+}"""
+EXPIRE = """async () => {
+  const db = await import('/field/static/js/db.js');
+  const s = await db.kvGet('session');
+  await db.kvSet('session', {...s, access_expires: 0});
+}"""
+
+
+def test_rejected_item_shows_the_server_message_and_can_be_discarded(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=2)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    good = {
+        "kind": "awareness_session",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "held_at": "2026-11-20T19:00:00+07:00",
+        "place": "Sân nhà trọ",
+        "topics": ["drugs"],
+    }
+    bad = {**good, "id": str(uuid.uuid4()), "topics": ["khong-co-chu-de-nay"]}
+    page.evaluate(ENQUEUE, [bad, "Buổi sai chủ đề"])
+    page.evaluate(ENQUEUE, [good, "Buổi đúng"])
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    page.wait_for_selector("[data-testid=problem]")
+    assert waiting(page) == 1  # the good one left; the refused one stays
+    card = page.locator(f"[data-key='awareness_session:{bad['id']}']")
+    assert "Bị từ chối" in card.text_content()
+    assert page.text_content("[data-testid=problem]").strip()  # the server's own words
+    assert [str(r.id) for r in query(settings, "SELECT id FROM awareness_session")] in (
+        [good["id"]],
+        [good["id"].replace("-", "")],
+    )
+    card.locator("[data-act=discard]").click()
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    context.close()
+
+
+def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=1)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    before = page.evaluate(SESSION)
+    page.evaluate(EXPIRE)
+    page.goto("/field/#/feed")
+    page.click("#refresh")
+    page.wait_for_function(
+        "s => import('/field/static/js/db.js').then(d => d.kvGet('session'))"
+        ".then(n => n.refresh_token !== s)",
+        arg=before["refresh_token"],
+    )
+    after = page.evaluate(SESSION)
+    assert after["device_id"] == before["device_id"]
+    assert page.locator("[data-testid=feed]").is_visible()  # the call went through
+    # One device, one rotation chain: the first token is spent and replaced by the second.
+    chain = query(
+        settings,
+        "SELECT t.used_at, t.replaced_by_id FROM refresh_token t JOIN device d"
+        " ON d.id = t.device_id WHERE d.client_device_id = :d ORDER BY t.created_at",
+        d=before["device_id"],
+    )
+    assert len(chain) == 2
+    assert chain[0].used_at is not None and chain[0].replaced_by_id is not None
+    assert chain[1].used_at is None
+    context.close()
