@@ -22,7 +22,9 @@ class Seeded:
     phone: str
     tokens: list[str]
     house_names: list[str]
+    house_ids: list[str]
     team_id: str
+    leader_id: str
 
 
 def seed(settings: Settings, houses: int = 20) -> Seeded:
@@ -37,7 +39,9 @@ def seed(settings: Settings, houses: int = 20) -> Seeded:
                     phone=world.leader.phone,
                     tokens=[h.checkpoint_token for h in world.houses],
                     house_names=[h.name for h in world.houses],
+                    house_ids=[str(h.id) for h in world.houses],
                     team_id=str(world.team.id),
+                    leader_id=str(world.leader.id),
                 )
                 await session.commit()
                 return out

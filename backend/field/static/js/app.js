@@ -1,7 +1,7 @@
 // The field app's entry point: service worker, sign-in, a hash router and the sync triggers
 // (on opening, when the network comes back, on the button; never Background Sync).
 import { session, signIn } from "./api.js";
-import { flush, waitingCount } from "./outbox.js";
+import { flush, records, waitingCount } from "./outbox.js";
 import { refreshFeed, syncRegistry } from "./registry.js";
 import { $, esc, toast } from "./util.js";
 import * as awareness from "./view-awareness.js";
@@ -15,6 +15,7 @@ const ROUTES = {
   "": home, patrol, incident, awareness, outbox: outboxView, feed: feedView,
 };
 let cleanup = null;
+const RETRY_MS = 60000;
 
 async function showWaiting() {
   const n = await waitingCount();
@@ -102,6 +103,12 @@ async function start() {
   window.addEventListener("outbox-changed", showWaiting);
   window.addEventListener("signed-out", route);
   $("#sync-now").addEventListener("click", () => syncAll());
+  // A lost answer or a flaky bar of signal: try again every minute while anything waits.
+  setInterval(async () => {
+    if (navigator.onLine && document.body.dataset.syncing !== "1" && (await records()).some((r) => r.status === "waiting")) {
+      syncAll({ quiet: true });
+    }
+  }, RETRY_MS);
   await showWaiting();
   await route();
   document.body.dataset.ready = "1";

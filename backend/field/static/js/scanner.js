@@ -11,6 +11,7 @@ async function detector() {
       const formats = await window.BarcodeDetector.getSupportedFormats();
       if (formats.includes("qr_code")) {
         const d = new window.BarcodeDetector({ formats: ["qr_code"] });
+        document.body.dataset.decoder = "native";
         return async (source) => (await d.detect(source)).map((b) => b.rawValue);
       }
     } catch {
@@ -21,6 +22,7 @@ async function detector() {
     zxing = await import(ZXING);
     zxing.prepareZXingModule({ overrides: { locateFile: (path) => (path.endsWith(".wasm") ? WASM : path) } });
   }
+  document.body.dataset.decoder = "zxing-wasm";
   return async (_source, imageData) =>
     (await zxing.readBarcodes(imageData, { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 1 }))
       .filter((r) => r.isValid)

@@ -95,18 +95,25 @@ async function renderActive(main, patrol, app) {
   startGps(onFix);
   if (gps.fix) onFix(gps.fix);
 
-  const recent = new Map(); // token → time: the camera sees one sticker many times a second
-  async function record(token, note) {
-    token = token.trim();
-    if (!token) return;
-    if (recent.has(token) && Date.now() - recent.get(token) < 10000) return;
-    recent.set(token, Date.now());
+  // The camera sees one sticker many times a second: a token it already read on this patrol is
+  // skipped (typing it again is deliberate and is sent; the server flags a rescan).
+  const seen = new Set(current.tokens || []);
+  let busy = Promise.resolve();
+  const record = (token, note, fromCamera = false) =>
+    (busy = busy.then(() => recordOne(token.trim(), note, fromCamera)));
+  async function recordOne(token, note, fromCamera) {
+    if (!token || (fromCamera && seen.has(token))) return;
+    seen.add(token);
     const fix = freshFix();
     const item = { kind: "scan", id: crypto.randomUUID(), patrol_id: current.id, token, scanned_at: nowIso() };
     if (fix) Object.assign(item, { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m });
     if (note) item.note = note;
     await enqueue(item, `Quét điểm kiểm tra ${when(item.scanned_at)}`);
-    current = { ...current, scans: [...current.scans, { id: item.id, at: item.scanned_at, fix, note }] };
+    current = {
+      ...current,
+      tokens: [...seen],
+      scans: [...current.scans, { id: item.id, at: item.scanned_at, fix, note }],
+    };
     await kvSet("patrol", current);
     $("[data-testid=scan-count]").textContent = String(current.scans.length);
     const li = document.createElement("li");
@@ -135,7 +142,7 @@ async function renderActive(main, patrol, app) {
       }
       try {
         $("#video").hidden = false;
-        stopCamera = await startScanner($("#video"), (code) => record(code, $("#note").value.trim()));
+        stopCamera = await startScanner($("#video"), (code) => record(code, $("#note").value.trim(), true));
         cam.textContent = "Tắt camera";
       } catch (err) {
         $("#video").hidden = true;
