@@ -110,4 +110,5 @@ def photo(tmp_path: Path) -> Path:
 def shot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0); document.getElementById('toast').textContent = ''")
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)

@@ -46,7 +46,7 @@ export async function syncAll({ quiet = false } = {}) {
     document.body.dataset.syncing = "0";
     document.body.dataset.synced = String(Number(document.body.dataset.synced || 0) + 1);
     await showWaiting();
-    if (location.hash.replace(/^#\/?/, "") === "") route();
+    route({ onlyIfShown: "" }); // the home screen shows counts and "last refreshed"
   }
 }
 
@@ -79,14 +79,30 @@ function loginView(main) {
   });
 }
 
-export async function route() {
+// Renders run one after another, each reading the hash when its turn comes: two overlapping
+// renders could otherwise wipe a form the user has started to fill.
+let routing = Promise.resolve();
+let shown = null;
+
+async function render({ onlyIfShown } = {}) {
+  const hash = location.hash.replace(/^#\/?/, "");
+  if (onlyIfShown !== undefined && (shown !== onlyIfShown || hash !== onlyIfShown)) return;
   if (cleanup) cleanup();
   cleanup = null;
   const main = $("#view");
-  if (!(await session())) return loginView(main);
-  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  if (!(await session())) {
+    shown = null;
+    return loginView(main);
+  }
+  const [path, query] = hash.split("?");
   const view = ROUTES[path] || home;
+  shown = hash;
   cleanup = (await view.render(main, new URLSearchParams(query || ""), { syncAll, route })) || null;
+}
+
+export function route(options) {
+  routing = routing.then(() => render(options)).catch((err) => toast(String(err)));
+  return routing;
 }
 
 async function start() {
@@ -99,9 +115,9 @@ async function start() {
     syncAll({ quiet: true });
   });
   window.addEventListener("offline", showNetwork);
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => route());
   window.addEventListener("outbox-changed", showWaiting);
-  window.addEventListener("signed-out", route);
+  window.addEventListener("signed-out", () => route());
   $("#sync-now").addEventListener("click", () => syncAll());
   // A lost answer or a flaky bar of signal: try again every minute while anything waits.
   setInterval(async () => {
