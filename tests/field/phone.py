@@ -12,6 +12,7 @@ from backend.core.db import make_engine, make_session_factory
 from tests.browser import RequestLog, run_async
 from tests.factories import PASSWORD
 from tests.factories_patrols import BASE_LAT, BASE_LON, make_world
+from tests.factories_registry import make_enterprise, make_site
 
 PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = os.environ.get("TTQ_FIELD_SCREENSHOTS")  # a folder: the README's images
@@ -25,10 +26,12 @@ class Seeded:
     house_ids: list[str]
     team_id: str
     leader_id: str
+    enterprise_id: str | None = None
 
 
-def seed(settings: Settings, houses: int = 20) -> Seeded:
-    """A team covering ``houses`` houses and its leader, committed for the live server."""
+def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> Seeded:
+    """A team covering ``houses`` houses and its leader, committed for the live server;
+    with ``enterprise``, an industrial zone around the first house and a company in it."""
 
     async def build() -> Seeded:
         engine = make_engine(settings.database_url)
@@ -43,6 +46,10 @@ def seed(settings: Settings, houses: int = 20) -> Seeded:
                     team_id=str(world.team.id),
                     leader_id=str(world.leader.id),
                 )
+                if enterprise:
+                    site = await make_site(session, lon=BASE_LON, lat=BASE_LAT)
+                    company = await make_enterprise(session, site=site, name="Công ty May Việt")
+                    out.enterprise_id = str(company.id)
                 await session.commit()
                 return out
         finally:

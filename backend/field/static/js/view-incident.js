@@ -58,6 +58,7 @@ export async function render(main, params, app) {
       <div id="labour" hidden>
         <label for="enterprise">Doanh nghiệp</label>
         <select id="enterprise" name="enterprise_id">${options((enterprises || []).map((e) => ({ value: e.id, label: e.name })), body.enterprise_id, "— Chọn doanh nghiệp —")}</select>
+        <p class="card bad" id="no-enterprise" hidden>Chưa có danh sách doanh nghiệp: hãy mở ứng dụng khi có mạng để cập nhật.</p>
         <label for="workers">Số công nhân liên quan</label>
         <input id="workers" name="workers_involved" type="number" min="1" inputmode="numeric" value="${esc(body.workers_involved ?? "")}">
         <label for="labour_started_at">Bắt đầu từ</label>
@@ -95,10 +96,23 @@ export async function render(main, params, app) {
     const code = form.category.value;
     const subs = categories.filter((c) => c.parent_code === code);
     $("#subtype-box").hidden = !subs.length;
-    form.subtype.innerHTML = options(subs.map((c) => ({ value: c.code, label: c.name_vi })), body.subtype, "— Chọn —");
+    // Sub-types are listed as "<category>.<sub>"; the report names only "<sub>".
+    const short = (c) => c.code.slice(code.length + 1);
+    form.subtype.innerHTML = options(subs.map((c) => ({ value: short(c), label: c.name_vi })), body.subtype, "— Chọn —");
+    const sub = categories.find((c) => c.code === `${code}.${form.subtype.value}`);
     const cat = categories.find((c) => c.code === code);
-    $("#labour").hidden = !(cat && cat.labour_fields);
+    const labour = !!((cat && cat.labour_fields) || (sub && sub.labour_fields));
+    $("#labour").hidden = !labour;
+    // The server needs all three for a labour event; asking here saves a rejected upload.
+    for (const name of ["enterprise_id", "workers_involved", "labour_started_at"]) form[name].required = labour;
+    if (labour && !form.labour_started_at.value) form.labour_started_at.value = localInput();
+    $("#no-enterprise").hidden = !labour || !!(enterprises && enterprises.length);
   };
+  form.subtype.addEventListener("change", () => {
+    const keep = form.subtype.value;
+    onCategory();
+    form.subtype.value = keep;
+  });
   form.category.addEventListener("change", onCategory);
   onCategory();
 
