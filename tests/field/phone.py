@@ -21,6 +21,7 @@ SCREENSHOTS = os.environ.get("TTQ_FIELD_SCREENSHOTS")  # a folder: the README's 
 @dataclass
 class Seeded:
     phone: str
+    member_phone: str
     tokens: list[str]
     house_names: list[str]
     house_ids: list[str]
@@ -40,6 +41,7 @@ def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> S
                 world = await make_world(session, houses=houses, name="Hòa Bình ")
                 out = Seeded(
                     phone=world.leader.phone,
+                    member_phone=world.member.phone,
                     tokens=[h.checkpoint_token for h in world.houses],
                     house_names=[h.name for h in world.houses],
                     house_ids=[str(h.id) for h in world.houses],
@@ -90,9 +92,10 @@ def phone_context(browser, live_server):
     return context, log
 
 
-def sign_in(page, phone: str) -> None:
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto("/field/")
+def sign_in(page, phone: str, *, first: bool = True) -> None:
+    if first:
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto("/field/")
     page.fill("#phone", phone)
     page.fill("#password", PASSWORD)
     page.click("#login button[type=submit]")

@@ -89,3 +89,40 @@ def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(
     assert chain[0].used_at is not None and chain[0].replaced_by_id is not None
     assert chain[1].used_at is None
     context.close()
+
+
+def test_records_wait_for_the_account_that_made_them(browser, live_server, settings):
+    world = seed(settings, houses=1)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    context.set_offline(True)
+    item = {
+        "kind": "awareness_session",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "held_at": "2026-11-20T19:00:00+07:00",
+        "place": "Sân nhà trọ",
+        "topics": ["drugs"],
+    }
+    page.evaluate(ENQUEUE, [item, "Buổi của tổ trưởng"])
+    page.click("#sign-out")  # offline: the tokens are forgotten on the phone
+    page.wait_for_selector("#login")
+    context.set_offline(False)
+
+    sign_in(page, world.member_phone, first=False)  # another member on the same phone
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    page.wait_for_selector("text=của tài khoản khác")
+    assert waiting(page) == 1
+    assert query(settings, "SELECT id FROM awareness_session") == []
+
+    page.goto("/field/#/")
+    page.click("#sign-out")
+    page.wait_for_selector("#login")
+    sign_in(page, world.phone, first=False)
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    rows = query(settings, "SELECT recorded_by FROM awareness_session")
+    leader = query(settings, "SELECT id FROM user_account WHERE phone = :p", p=world.phone)
+    assert [r.recorded_by for r in rows] == [leader[0].id]
+    context.close()

@@ -68,8 +68,8 @@ function loginView(main) {
     f.querySelector("button").disabled = true;
     try {
       await signIn(f.phone.value.trim(), f.password.value);
-      await syncRegistry();
       location.hash = "#/";
+      await syncAll({ quiet: true }); // records that waited for this account go now
       route();
     } catch (err) {
       $("#login-error").textContent = esc(err.message || "Không đăng nhập được");

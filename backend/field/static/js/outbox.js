@@ -19,8 +19,18 @@ function changed() {
   window.dispatchEvent(new Event("outbox-changed"));
 }
 
+// Records belong to whoever made them: after a change of account on a shared phone, another
+// user's records wait for that user instead of reaching the server under the wrong name.
+async function owner() {
+  const s = await kvGet("session");
+  return (s && s.user && s.user.id) || null;
+}
+
+const mine = (rec, me) => !rec.user_id || rec.user_id === me;
+
 export async function enqueue(item, label) {
   await put("outbox", {
+    user_id: await owner(),
     key: `${item.kind}:${item.id}`,
     kind: item.kind,
     item,
@@ -34,6 +44,7 @@ export async function enqueue(item, label) {
 
 export async function enqueueAttachment({ incidentId, attachmentId, blob, name }) {
   await put("outbox", {
+    user_id: await owner(),
     key: `attachment:${attachmentId}`,
     kind: "attachment",
     item: { id: attachmentId, incident_id: incidentId, name },
@@ -120,7 +131,8 @@ async function applyResults(batch, answer) {
 }
 
 async function uploadAttachments() {
-  const waiting = await records();
+  const me = await owner();
+  const waiting = (await records()).filter((r) => mine(r, me));
   const blocked = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
   for (const rec of waiting) {
     if (rec.kind !== "attachment" || rec.status !== "waiting" || blocked.has(rec.item.incident_id)) {
@@ -160,8 +172,11 @@ export function flush() {
 async function doFlush() {
   const summary = { sent: 0, problems: 0, offline: false, error: null };
   try {
+    const me = await owner();
     for (;;) {
-      const waiting = (await records()).filter((r) => r.kind !== "attachment" && r.status === "waiting");
+      const waiting = (await records()).filter(
+        (r) => r.kind !== "attachment" && r.status === "waiting" && mine(r, me),
+      );
       if (!waiting.length) break;
       const batch = waiting.slice(0, BATCH);
       const answer = await uploadBatch(batch);

@@ -1,10 +1,11 @@
 // Home: the team, how fresh the cache is, what waits, and the four big buttons.
+import { signOut } from "./api.js";
 import { kvGet } from "./db.js";
 import { records } from "./outbox.js";
 import { houses, myTeam } from "./registry.js";
 import { esc, when } from "./util.js";
 
-export async function render(main) {
+export async function render(main, _params, app) {
   const [team, list, at, patrol, recs, s] = await Promise.all([
     myTeam(), houses(), kvGet("registry_at"), kvGet("patrol"), records(), kvGet("session"),
   ]);
@@ -23,6 +24,13 @@ export async function render(main) {
       <a class="tile" href="#/feed">Thông báo<small>câu hỏi, trạng thái</small></a>
       <button class="tile" id="home-sync" type="button">Gửi &amp; cập nhật<small>khi có mạng</small></button>
     </div>
-    <p class="muted">Đăng nhập: ${esc(s && s.user ? s.user.full_name : "")}</p>`;
+    <p class="muted">Đăng nhập: ${esc(s && s.user ? s.user.full_name : "")}</p>
+    <button class="btn secondary" id="sign-out" type="button">Đăng xuất</button>`;
   main.querySelector("#home-sync").addEventListener("click", () => document.getElementById("sync-now").click());
+  main.querySelector("#sign-out").addEventListener("click", async () => {
+    const waiting = recs.length ? ` ${recs.length} mục chưa gửi sẽ chờ bạn đăng nhập lại.` : "";
+    if (!confirm(`Đăng xuất?${waiting}`)) return;
+    await signOut();
+    app.route();
+  });
 }

@@ -15,7 +15,9 @@ function problemText(p) {
 }
 
 export async function render(main, _params, app) {
-  const [recs, drafts, last] = await Promise.all([records(), all("drafts"), kvGet("last_upload")]);
+  const [recs, drafts, last, s] = await Promise.all([
+    records(), all("drafts"), kvGet("last_upload"), kvGet("session"),
+  ]);
   const bad = recs.filter((r) => r.status !== "waiting");
   main.innerHTML = `
     <h1>Hộp thư đi</h1>
@@ -36,7 +38,7 @@ export async function render(main, _params, app) {
     <ul class="list">${drafts.map((d) => `<li><a href="#/incident?draft=${encodeURIComponent(d.key)}">${esc(d.body.summary || "(chưa có nội dung)")}</a> · ${esc(when(d.saved_at))}
       <button class="btn danger" data-draft="${esc(d.key)}" type="button">Xoá nháp</button></li>`).join("")}</ul>
     <h2>Đang chờ</h2>
-    <ul class="list">${recs.filter((r) => r.status === "waiting").map((r) => `<li>${esc(r.label || r.kind)}</li>`).join("")}</ul>`;
+    <ul class="list">${recs.filter((r) => r.status === "waiting").map((r) => `<li>${esc(r.label || r.kind)}${r.user_id && s && s.user && r.user_id !== s.user.id ? ' · <span class="problem">của tài khoản khác: đăng nhập bằng tài khoản đó để gửi</span>' : ""}</li>`).join("")}</ul>`;
 
   $("#send").addEventListener("click", async () => {
     await app.syncAll();
