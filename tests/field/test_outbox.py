@@ -126,3 +126,40 @@ def test_records_wait_for_the_account_that_made_them(browser, live_server, setti
     leader = query(settings, "SELECT id FROM user_account WHERE phone = :p", p=world.phone)
     assert [r.recorded_by for r in rows] == [leader[0].id]
     context.close()
+
+
+def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=2)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    report = {
+        "kind": "incident",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "category": "theft",
+        "severity": 3,
+        "occurred_at": "2026-11-20T21:30:00+07:00",
+        "summary": "Mất điện thoại",
+        "house_id": str(uuid.uuid4()),  # a house the server does not know
+        "submit": True,
+    }
+    page.evaluate(ENQUEUE, [report, "Vụ việc: Mất điện thoại"])
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    card = page.locator(f"[data-key='incident:{report['id']}']")
+    card.locator("[data-testid=problem]").wait_for()
+    card.locator("[data-act=fix]").click()
+    page.wait_for_selector("#incident")
+    assert page.locator(".problem").first.text_content().strip()  # the server's reason, again
+    assert page.input_value("#summary") == "Mất điện thoại"
+    page.select_option("#house", label=f"{world.house_names[1]} — Đường số 1, Dĩ An")
+    page.click("button[value=send]")
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    rows = query(settings, "SELECT id, house_id FROM incident")
+    assert len(rows) == 1
+    assert str(rows[0].id).replace("-", "") == report["id"].replace("-", "")
+    assert str(rows[0].house_id).replace("-", "") == world.house_ids[1].replace("-", "")
+    context.close()
