@@ -100,6 +100,9 @@ def sign_in(page, phone: str, *, first: bool = True) -> None:
     page.fill("#password", PASSWORD)
     page.click("#login button[type=submit]")
     page.wait_for_selector("[data-testid=registry-info]")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=registry-at]')?.textContent !== 'chưa bao giờ'"
+    )
     # The shell is cached and this page is controlled: from now on it opens with no network.
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
 

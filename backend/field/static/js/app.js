@@ -68,8 +68,10 @@ function loginView(main) {
     f.querySelector("button").disabled = true;
     try {
       await signIn(f.phone.value.trim(), f.password.value);
+      // Records that waited for this account go now; the registry is fetched before the home
+      // screen shows, so it never opens on an empty list.
+      await syncAll({ quiet: true });
       location.hash = "#/";
-      await syncAll({ quiet: true }); // records that waited for this account go now
       route();
     } catch (err) {
       $("#login-error").textContent = esc(err.message || "Không đăng nhập được");
