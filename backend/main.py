@@ -18,6 +18,8 @@ from backend.core.logging import RequestContextMiddleware, configure_logging
 from backend.core.migrate import head_revisions
 from backend.core.openapi import install_openapi
 from backend.dashboards.router import routers as dashboards_routers
+from backend.field.router import router as field_router
+from backend.field.router import static_files as field_static
 from backend.imports.router import router as imports_router
 from backend.incidents.router import router as incidents_router
 from backend.monitoring.router import router as monitoring_router
@@ -111,4 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_docs(app)
     mount_static(app)
+    # The field app (a PWA) is served by the API so it needs no other host; not in the spec.
+    app.include_router(field_router)
+    app.mount("/field/static", field_static, name="field-static")
     return app

@@ -1,0 +1,1 @@
+"""The offline field app (PWA) for team leaders, served under /field."""

@@ -1,0 +1,136 @@
+// The field app's entry point: service worker, sign-in, a hash router and the sync triggers
+// (on opening, when the network comes back, on the button; never Background Sync).
+import { session, signIn } from "./api.js";
+import { flush, records, waitingCount } from "./outbox.js";
+import { refreshFeed, syncRegistry } from "./registry.js";
+import { $, esc, toast } from "./util.js";
+import * as awareness from "./view-awareness.js";
+import * as feedView from "./view-feed.js";
+import * as home from "./view-home.js";
+import * as incident from "./view-incident.js";
+import * as outboxView from "./view-outbox.js";
+import * as patrol from "./view-patrol.js";
+
+const ROUTES = {
+  "": home, patrol, incident, awareness, outbox: outboxView, feed: feedView,
+};
+let cleanup = null;
+const RETRY_MS = 60000;
+
+async function showWaiting() {
+  const n = await waitingCount();
+  $("#waiting").textContent = String(n);
+  document.body.dataset.waiting = String(n);
+}
+
+function showNetwork() {
+  const el = $("#net");
+  el.dataset.online = navigator.onLine ? "1" : "0";
+  el.textContent = navigator.onLine ? "Trực tuyến" : "Ngoại tuyến";
+}
+
+export async function syncAll({ quiet = false } = {}) {
+  if (!(await session())) return;
+  document.body.dataset.syncing = "1";
+  try {
+    const result = await flush();
+    if (!quiet && result.offline) toast("Chưa có mạng: dữ liệu vẫn nằm an toàn trong máy.");
+    else if (!quiet && result.problems) toast(`${result.problems} mục cần xem lại (Hộp thư đi).`);
+    else if (!quiet && result.error) toast(result.error.message);
+    else if (!quiet && result.sent) toast(`Đã gửi ${result.sent} mục.`);
+    if (!result.offline) {
+      await syncRegistry().catch(() => {});
+      await refreshFeed().catch(() => {});
+    }
+  } finally {
+    document.body.dataset.syncing = "0";
+    document.body.dataset.synced = String(Number(document.body.dataset.synced || 0) + 1);
+    await showWaiting();
+    route({ onlyIfShown: "" }); // the home screen shows counts and "last refreshed"
+  }
+}
+
+function loginView(main) {
+  main.innerHTML = `
+    <h1>Đăng nhập</h1>
+    <p class="muted">Đăng nhập một lần khi có mạng; sau đó ứng dụng chạy cả khi mất mạng.</p>
+    <form id="login">
+      <label for="phone">Số điện thoại</label>
+      <input id="phone" name="phone" type="tel" autocomplete="username" required inputmode="tel">
+      <label for="password">Mật khẩu</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required>
+      <p id="login-error" class="problem"></p>
+      <button class="btn" type="submit">Đăng nhập</button>
+    </form>`;
+  $("#login").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    f.querySelector("button").disabled = true;
+    try {
+      await signIn(f.phone.value.trim(), f.password.value);
+      // Records that waited for this account go now; the registry is fetched before the home
+      // screen shows, so it never opens on an empty list.
+      await syncAll({ quiet: true });
+      location.hash = "#/";
+      route();
+    } catch (err) {
+      $("#login-error").textContent = esc(err.message || "Không đăng nhập được");
+    } finally {
+      f.querySelector("button").disabled = false;
+    }
+  });
+}
+
+// Renders run one after another, each reading the hash when its turn comes: two overlapping
+// renders could otherwise wipe a form the user has started to fill.
+let routing = Promise.resolve();
+let shown = null;
+
+async function render({ onlyIfShown } = {}) {
+  const hash = location.hash.replace(/^#\/?/, "");
+  if (onlyIfShown !== undefined && (shown !== onlyIfShown || hash !== onlyIfShown)) return;
+  if (cleanup) cleanup();
+  cleanup = null;
+  const main = $("#view");
+  if (!(await session())) {
+    shown = null;
+    return loginView(main);
+  }
+  const [path, query] = hash.split("?");
+  const view = ROUTES[path] || home;
+  shown = hash;
+  cleanup = (await view.render(main, new URLSearchParams(query || ""), { syncAll, route })) || null;
+}
+
+export function route(options) {
+  routing = routing.then(() => render(options)).catch((err) => toast(String(err)));
+  return routing;
+}
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => {});
+  }
+  showNetwork();
+  window.addEventListener("online", () => {
+    showNetwork();
+    syncAll({ quiet: true });
+  });
+  window.addEventListener("offline", showNetwork);
+  window.addEventListener("hashchange", () => route());
+  window.addEventListener("outbox-changed", showWaiting);
+  window.addEventListener("signed-out", () => route());
+  $("#sync-now").addEventListener("click", () => syncAll());
+  // A lost answer or a flaky bar of signal: try again every minute while anything waits.
+  setInterval(async () => {
+    if (navigator.onLine && document.body.dataset.syncing !== "1" && (await records()).some((r) => r.status === "waiting")) {
+      syncAll({ quiet: true });
+    }
+  }, RETRY_MS);
+  await showWaiting();
+  await route();
+  document.body.dataset.ready = "1";
+  if (navigator.onLine) syncAll({ quiet: true });
+}
+
+start();

@@ -1,0 +1,197 @@
+// The outbox: everything made in the field waits here (IndexedDB) until the server has it.
+//
+// - Every record carries the phone's own UUID; its key is "<kind>:<id>" (a patrol_end shares its
+//   patrol's id).
+// - Batches go to POST /sync/upload with an Idempotency-Key. The key is kept with the batch's
+//   fingerprint until an answer arrives, so a batch whose answer was lost is sent again under the
+//   same key and the server replays its first answer instead of storing anything twice.
+// - A record leaves only when its result says created or duplicate; conflict and rejected stay,
+//   with the server's problem, for the user to fix or discard.
+// - Photos wait as "attachment" records and go (PUT, multipart) once their incident is stored.
+// - Uploads run on opening, on the `online` event and on a button: never Background Sync.
+import { ApiError, NetworkError, apiRaw } from "./api.js";
+import { all, count, del, get, kvDel, kvGet, kvSet, put, write } from "./db.js";
+
+export const BATCH = 100;
+let seq = 0;
+
+function changed() {
+  window.dispatchEvent(new Event("outbox-changed"));
+}
+
+// Records belong to whoever made them: after a change of account on a shared phone, another
+// user's records wait for that user instead of reaching the server under the wrong name.
+async function owner() {
+  const s = await kvGet("session");
+  return (s && s.user && s.user.id) || null;
+}
+
+const mine = (rec, me) => !rec.user_id || rec.user_id === me;
+
+export async function enqueue(item, label) {
+  await put("outbox", {
+    user_id: await owner(),
+    key: `${item.kind}:${item.id}`,
+    kind: item.kind,
+    item,
+    label,
+    status: "waiting",
+    created_at: new Date().toISOString(),
+    seq: Date.now() * 1000 + (seq++ % 1000),
+  });
+  changed();
+}
+
+export async function enqueueAttachment({ incidentId, attachmentId, blob, name }) {
+  await put("outbox", {
+    user_id: await owner(),
+    key: `attachment:${attachmentId}`,
+    kind: "attachment",
+    item: { id: attachmentId, incident_id: incidentId, name },
+    blob,
+    label: `Ảnh ${name}`,
+    status: "waiting",
+    created_at: new Date().toISOString(),
+    seq: Date.now() * 1000 + (seq++ % 1000),
+  });
+  changed();
+}
+
+export async function records() {
+  return (await all("outbox")).sort((a, b) => a.seq - b.seq);
+}
+
+export const waitingCount = () => count("outbox");
+
+export async function discard(key) {
+  const rec = await get("outbox", key);
+  await del("outbox", key);
+  if (rec && rec.kind === "incident") {
+    // Its photos cannot go without it.
+    for (const r of await records()) {
+      if (r.kind === "attachment" && r.item.incident_id === rec.item.id) await del("outbox", r.key);
+    }
+  }
+  changed();
+}
+
+export async function retry(key) {
+  const rec = await get("outbox", key);
+  if (rec) await put("outbox", { ...rec, status: "waiting", problem: null });
+  changed();
+}
+
+export async function replace(key, item) {
+  const rec = await get("outbox", key);
+  await put("outbox", { ...rec, item, status: "waiting", problem: null });
+  changed();
+}
+
+async function keyFor(batch) {
+  const fingerprint = JSON.stringify(batch.map((r) => r.item));
+  const pending = await kvGet("pending_batch");
+  if (pending && pending.fingerprint === fingerprint) return pending.key;
+  const key = crypto.randomUUID();
+  await kvSet("pending_batch", { key, fingerprint });
+  return key;
+}
+
+async function uploadBatch(batch) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const key = await keyFor(batch);
+    const response = await apiRaw("/sync/upload", {
+      method: "POST",
+      json: { sent_at: new Date().toISOString(), items: batch.map((r) => r.item) },
+      headers: { "Idempotency-Key": key },
+    });
+    const data = await response.json().catch(() => null);
+    if (response.ok) return data;
+    if (response.status === 422 && data && data.code === "idempotency_key_reused") {
+      await kvDel("pending_batch"); // the key is spent on another body: take a new one
+      continue;
+    }
+    throw new ApiError(response.status, data);
+  }
+  throw new ApiError(422, { code: "idempotency_key_reused" });
+}
+
+async function applyResults(batch, answer) {
+  await write(["outbox", "kv"], (store) => {
+    answer.results.forEach((res, i) => {
+      const rec = batch[i];
+      if (!rec) return;
+      if (res.status === "created" || res.status === "duplicate") {
+        store("outbox").delete(rec.key);
+      } else {
+        store("outbox").put({ ...rec, status: res.status, problem: res.problem || null });
+      }
+    });
+    store("kv").delete("pending_batch");
+  });
+}
+
+async function uploadAttachments() {
+  const me = await owner();
+  const waiting = (await records()).filter((r) => mine(r, me));
+  const blocked = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
+  for (const rec of waiting) {
+    if (rec.kind !== "attachment" || rec.status !== "waiting" || blocked.has(rec.item.incident_id)) {
+      continue;
+    }
+    const form = new FormData();
+    form.append("file", rec.blob, rec.item.name);
+    const response = await apiRaw(
+      `/incidents/${rec.item.incident_id}/attachments/${rec.item.id}`,
+      { method: "PUT", form },
+    );
+    if (response.ok) {
+      await del("outbox", rec.key);
+    } else if ([408, 409, 425, 429].includes(response.status) || response.status >= 500) {
+      return; // try again later
+    } else {
+      const problem = await response.json().catch(() => null);
+      await put("outbox", { ...rec, status: "rejected", problem });
+    }
+    changed();
+  }
+}
+
+let running = null;
+
+// Send everything that waits; one run at a time. Resolves to a short summary for the UI.
+export function flush() {
+  if (!running) {
+    running = doFlush().finally(() => {
+      running = null;
+      changed();
+    });
+  }
+  return running;
+}
+
+async function doFlush() {
+  const summary = { sent: 0, problems: 0, offline: false, error: null };
+  try {
+    const me = await owner();
+    for (;;) {
+      const waiting = (await records()).filter(
+        (r) => r.kind !== "attachment" && r.status === "waiting" && mine(r, me),
+      );
+      if (!waiting.length) break;
+      const batch = waiting.slice(0, BATCH);
+      const answer = await uploadBatch(batch);
+      await applyResults(batch, answer);
+      changed();
+      for (const res of answer.results) {
+        if (res.status === "created" || res.status === "duplicate") summary.sent++;
+        else summary.problems++;
+      }
+    }
+    await uploadAttachments();
+    await kvSet("last_upload", new Date().toISOString());
+  } catch (err) {
+    if (err instanceof NetworkError) summary.offline = true;
+    else summary.error = err;
+  }
+  return summary;
+}

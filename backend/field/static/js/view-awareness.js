@@ -1,0 +1,55 @@
+// Log an awareness session (tuyên truyền) held by the team.
+import { kvGet } from "./db.js";
+import { enqueue } from "./outbox.js";
+import { myTeam } from "./registry.js";
+import { $, esc, localInput, toast } from "./util.js";
+
+export async function render(main, _params, app) {
+  const [topics, team] = await Promise.all([kvGet("topics"), myTeam()]);
+  main.innerHTML = `
+    <h1>Buổi tuyên truyền</h1>
+    <form id="awareness">
+      <label for="held_at">Thời gian</label>
+      <input id="held_at" name="held_at" type="datetime-local" value="${localInput()}" required>
+      <label for="duration">Thời lượng (phút)</label>
+      <input id="duration" name="duration_minutes" type="number" min="1" inputmode="numeric" value="60">
+      <label for="place">Địa điểm</label>
+      <input id="place" name="place" required placeholder="VD: sân nhà trọ Hòa Bình">
+      <label>Chủ đề</label>
+      ${(topics || []).filter((t) => t.active !== false).map((t) => `<label class="check"><input type="checkbox" name="topics" value="${esc(t.code)}">${esc(t.name_vi)}</label>`).join("")}
+      <div class="row">
+        <div><label for="workers">Công nhân</label><input id="workers" name="workers_count" type="number" min="0" value="0" inputmode="numeric"></div>
+        <div><label for="landlords">Chủ trọ</label><input id="landlords" name="landlords_count" type="number" min="0" value="0" inputmode="numeric"></div>
+      </div>
+      <label for="summary">Tóm tắt</label>
+      <textarea id="summary" name="summary"></textarea>
+      <p id="form-error" class="problem"></p>
+      <button class="btn ok" type="submit" ${team ? "" : "disabled"}>Lưu</button>
+    </form>`;
+  $("#awareness").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    const chosen = [...f.querySelectorAll("[name=topics]:checked")].map((el) => el.value);
+    if (!chosen.length) {
+      $("#form-error").textContent = "Chọn ít nhất một chủ đề.";
+      return;
+    }
+    const item = {
+      kind: "awareness_session",
+      id: crypto.randomUUID(),
+      team_id: team.id,
+      held_at: new Date(f.held_at.value).toISOString(),
+      place: f.place.value.trim(),
+      topics: chosen,
+      workers_count: Number(f.workers_count.value || 0),
+      landlords_count: Number(f.landlords_count.value || 0),
+      recorded_at: new Date().toISOString(),
+    };
+    if (f.duration_minutes.value) item.duration_minutes = Number(f.duration_minutes.value);
+    if (f.summary.value.trim()) item.summary = f.summary.value.trim();
+    await enqueue(item, `Tuyên truyền: ${item.place}`);
+    toast("Đã lưu, sẽ gửi khi có mạng.");
+    location.hash = "#/";
+    app.syncAll({ quiet: true });
+  });
+}

@@ -1,0 +1,172 @@
+// A patrol: start, scan each house's QR (camera or typed token), GPS with accuracy, a note per
+// scan, end. Every step goes to the outbox at once, so nothing is lost if the phone dies.
+// The phone never knows which house a token belongs to (tokens are secret): the server matches
+// it, and a token of a house outside the team's list is still sent and kept (flagged there).
+import { kvDel, kvGet, kvSet } from "./db.js";
+import { enqueue } from "./outbox.js";
+import { myMember, myTeam } from "./registry.js";
+import { hasCamera, startScanner } from "./scanner.js";
+import { $, esc, freshFix, gps, gpsText, nowIso, startGps, stopGps, toast, when } from "./util.js";
+
+const TRACK_EVERY_MS = 15000;
+const TRACK_CHUNK = 20;
+
+async function flushTrack(patrol) {
+  if (!patrol.track || !patrol.track.length) return patrol;
+  await enqueue(
+    { kind: "track", id: crypto.randomUUID(), patrol_id: patrol.id, points: patrol.track },
+    `Lộ trình ${patrol.track.length} điểm`,
+  );
+  return { ...patrol, track: [] };
+}
+
+export async function render(main, _params, app) {
+  const patrol = await kvGet("patrol");
+  if (!patrol) return renderIdle(main, app);
+  return renderActive(main, patrol, app);
+}
+
+async function renderIdle(main, app) {
+  const team = await myTeam();
+  main.innerHTML = `
+    <h1>Tuần tra</h1>
+    ${team ? "" : '<p class="card bad">Chưa có dữ liệu tổ: cần mạng để cập nhật lần đầu.</p>'}
+    <label for="patrol-note">Ghi chú chung (không bắt buộc)</label>
+    <input id="patrol-note" placeholder="VD: Tuần tra khu A">
+    <p></p>
+    <button class="btn ok" id="start" type="button" ${team ? "" : "disabled"}>Bắt đầu tuần tra</button>`;
+  $("#start").addEventListener("click", async () => {
+    const member = await myMember();
+    const p = {
+      id: crypto.randomUUID(),
+      team_id: team.id,
+      started_at: nowIso(),
+      gps_tracking: !!team.gps_tracking,
+      scans: [],
+      track: [],
+    };
+    const item = { kind: "patrol", id: p.id, team_id: p.team_id, started_at: p.started_at };
+    if (member) item.member_ids = [member.id];
+    const note = $("#patrol-note").value.trim();
+    if (note) item.notes = note;
+    await enqueue(item, `Tuần tra bắt đầu ${when(p.started_at)}`);
+    await kvSet("patrol", p);
+    app.route();
+  });
+}
+
+async function renderActive(main, patrol, app) {
+  main.innerHTML = `
+    <h1>Đang tuần tra</h1>
+    <p class="muted">Bắt đầu ${esc(when(patrol.started_at))} · <b data-testid="scan-count">${patrol.scans.length}</b> lần quét</p>
+    <p class="gps" id="gps" data-fix="0">Chưa có GPS</p>
+    ${hasCamera() ? '<button class="btn" id="camera" type="button">Quét mã QR bằng camera</button>' : ""}
+    <video id="video" hidden muted></video>
+    <form id="typed">
+      <label for="token">Hoặc nhập mã trên tem</label>
+      <input id="token" name="token" autocomplete="off" autocapitalize="off" spellcheck="false" required>
+      <label for="note">Ghi chú về nhà này (không bắt buộc)</label>
+      <input id="note" name="note" placeholder="VD: có người lạ mới đến">
+      <p></p>
+      <button class="btn ok" type="submit">Ghi nhận</button>
+    </form>
+    <h2>Đã quét</h2>
+    <ol class="list" id="scans">${patrol.scans
+      .map((s) => `<li>${esc(when(s.at))} · ${esc(gpsText(s.fix))}${s.note ? ` · ${esc(s.note)}` : ""}</li>`)
+      .join("")}</ol>
+    <p></p>
+    <button class="btn danger" id="end" type="button">Kết thúc tuần tra</button>`;
+
+  let current = patrol;
+  let lastTrack = 0;
+  const onFix = async (fix) => {
+    const el = $("#gps");
+    if (el) {
+      el.dataset.fix = "1";
+      el.textContent = `${gpsText(fix)} (${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)})`;
+    }
+    if (current.gps_tracking && Date.now() - lastTrack > TRACK_EVERY_MS) {
+      lastTrack = Date.now();
+      current.track.push({ t: nowIso(), lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m });
+      if (current.track.length >= TRACK_CHUNK) current = await flushTrack(current);
+      await kvSet("patrol", current);
+    }
+  };
+  startGps(onFix);
+  if (gps.fix) onFix(gps.fix);
+
+  // The camera sees one sticker many times a second: a token it already read on this patrol is
+  // skipped (typing it again is deliberate and is sent; the server flags a rescan).
+  const seen = new Set(current.tokens || []);
+  let busy = Promise.resolve();
+  const record = (token, note, fromCamera = false) =>
+    (busy = busy.then(() => recordOne(token.trim(), note, fromCamera)));
+  async function recordOne(token, note, fromCamera) {
+    if (!token || (fromCamera && seen.has(token))) return;
+    seen.add(token);
+    const fix = freshFix();
+    const item = { kind: "scan", id: crypto.randomUUID(), patrol_id: current.id, token, scanned_at: nowIso() };
+    if (fix) Object.assign(item, { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m });
+    if (note) item.note = note;
+    await enqueue(item, `Quét điểm kiểm tra ${when(item.scanned_at)}`);
+    current = {
+      ...current,
+      tokens: [...seen],
+      scans: [...current.scans, { id: item.id, at: item.scanned_at, fix, note }],
+    };
+    await kvSet("patrol", current);
+    $("[data-testid=scan-count]").textContent = String(current.scans.length);
+    const li = document.createElement("li");
+    li.textContent = `${when(item.scanned_at)} · ${gpsText(fix)}${note ? ` · ${note}` : ""}`;
+    $("#scans").append(li);
+    toast(`Đã ghi nhận lần quét thứ ${current.scans.length}`, 1500);
+  }
+
+  $("#typed").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    await record(e.target.token.value, e.target.note.value.trim());
+    e.target.reset();
+    e.target.token.focus();
+  });
+
+  let stopCamera = null;
+  const cam = $("#camera");
+  if (cam) {
+    cam.addEventListener("click", async () => {
+      if (stopCamera) {
+        stopCamera();
+        stopCamera = null;
+        $("#video").hidden = true;
+        cam.textContent = "Quét mã QR bằng camera";
+        return;
+      }
+      try {
+        $("#video").hidden = false;
+        stopCamera = await startScanner($("#video"), (code) => record(code, $("#note").value.trim(), true));
+        cam.textContent = "Tắt camera";
+      } catch (err) {
+        $("#video").hidden = true;
+        toast(`Không mở được camera: ${err.message}. Hãy nhập mã.`);
+      }
+    });
+  }
+
+  $("#end").addEventListener("click", async () => {
+    if (!confirm("Kết thúc tuần tra?")) return;
+    current = await flushTrack(current);
+    const ended = nowIso();
+    await enqueue(
+      { kind: "patrol_end", id: current.id, status: "completed", ended_at: ended },
+      `Kết thúc tuần tra ${when(ended)}`,
+    );
+    await kvDel("patrol");
+    toast(`Đã kết thúc: ${current.scans.length} lần quét`);
+    location.hash = "#/";
+    app.syncAll({ quiet: true });
+  });
+
+  return () => {
+    if (stopCamera) stopCamera();
+    stopGps(onFix);
+  };
+}

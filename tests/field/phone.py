@@ -1,0 +1,127 @@
+"""Driving the field app like a team leader on a phone: seeding, a 360 px context, DB reads."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import text
+
+from backend.core.config import Settings
+from backend.core.db import make_engine, make_session_factory
+from tests.browser import RequestLog, run_async
+from tests.factories import PASSWORD
+from tests.factories_patrols import BASE_LAT, BASE_LON, make_world
+from tests.factories_registry import make_enterprise, make_site
+
+PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = os.environ.get("TTQ_FIELD_SCREENSHOTS")  # a folder: the README's images
+
+
+@dataclass
+class Seeded:
+    phone: str
+    member_phone: str
+    tokens: list[str]
+    house_names: list[str]
+    house_ids: list[str]
+    team_id: str
+    leader_id: str
+    enterprise_id: str | None = None
+
+
+def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> Seeded:
+    """A team covering ``houses`` houses and its leader, committed for the live server;
+    with ``enterprise``, an industrial zone around the first house and a company in it."""
+
+    async def build() -> Seeded:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_session_factory(engine)() as session:
+                world = await make_world(session, houses=houses, name="Hòa Bình ")
+                out = Seeded(
+                    phone=world.leader.phone,
+                    member_phone=world.member.phone,
+                    tokens=[h.checkpoint_token for h in world.houses],
+                    house_names=[h.name for h in world.houses],
+                    house_ids=[str(h.id) for h in world.houses],
+                    team_id=str(world.team.id),
+                    leader_id=str(world.leader.id),
+                )
+                if enterprise:
+                    site = await make_site(session, lon=BASE_LON, lat=BASE_LAT)
+                    company = await make_enterprise(session, site=site, name="Công ty May Việt")
+                    out.enterprise_id = str(company.id)
+                await session.commit()
+                return out
+        finally:
+            await engine.dispose()
+
+    return run_async(build)
+
+
+def query(settings: Settings, sql: str, **params):
+    """Rows of one SQL statement, read with a fresh engine beside the browser."""
+
+    async def read():
+        engine = make_engine(settings.database_url)
+        try:
+            async with engine.connect() as conn:
+                return (await conn.execute(text(sql), params)).all()
+        finally:
+            await engine.dispose()
+
+    return run_async(read)
+
+
+def phone_context(browser, live_server):
+    """A 360 px wide phone with a GPS fix near the first house; yields (context, log)."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        permissions=["geolocation"],
+        geolocation={"latitude": BASE_LAT + 0.0001, "longitude": BASE_LON, "accuracy": 12},
+    )
+    log = RequestLog(live_server.url)
+    context.on("request", log.record)
+    return context, log
+
+
+def sign_in(page, phone: str, *, first: bool = True) -> None:
+    if first:
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto("/field/")
+    page.fill("#phone", phone)
+    page.fill("#password", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("[data-testid=registry-info]")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=registry-at]')?.textContent !== 'chưa bao giờ'"
+    )
+    # The shell is cached and this page is controlled: from now on it opens with no network.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def waiting(page) -> int:
+    return int(page.text_content("[data-testid=waiting]"))
+
+
+def photo(tmp_path: Path) -> Path:
+    """A 3000x2000 photo, larger than the app keeps: it must be shrunk before it waits."""
+    path = tmp_path / "hien-truong.png"
+    image = Image.new("RGB", (3000, 2000), (200, 80, 40))
+    image.paste((20, 90, 200), (500, 500, 2500, 1500))
+    image.save(path)
+    return path
+
+
+def shot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0); document.getElementById('toast').textContent = ''")
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)

@@ -1,0 +1,165 @@
+"""The outbox's other answers: a rejected item shows the server's message and can be dropped;
+an expired access token is renewed by rotating the refresh token kept in IndexedDB."""
+
+import time
+import uuid
+
+from tests.field.phone import phone_context, query, seed, shot, sign_in, waiting
+
+ENQUEUE = """async ([item, label]) => {
+  const m = await import('/field/static/js/outbox.js');
+  await m.enqueue(item, label);
+}"""
+SESSION = """async () => {
+  const db = await import('/field/static/js/db.js');
+  return db.kvGet('session');
+}"""
+EXPIRE = """async () => {
+  const db = await import('/field/static/js/db.js');
+  const s = await db.kvGet('session');
+  await db.kvSet('session', {...s, access_expires: 0});
+}"""
+
+
+def test_rejected_item_shows_the_server_message_and_can_be_discarded(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=2)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    good = {
+        "kind": "awareness_session",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "held_at": "2026-11-20T19:00:00+07:00",
+        "place": "Sân nhà trọ",
+        "topics": ["drugs"],
+    }
+    bad = {**good, "id": str(uuid.uuid4()), "topics": ["khong-co-chu-de-nay"]}
+    page.evaluate(ENQUEUE, [bad, "Buổi sai chủ đề"])
+    page.evaluate(ENQUEUE, [good, "Buổi đúng"])
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    page.wait_for_selector("[data-testid=problem]")
+    assert waiting(page) == 1  # the good one left; the refused one stays
+    card = page.locator(f"[data-key='awareness_session:{bad['id']}']")
+    assert "Bị từ chối" in card.text_content()
+    assert page.text_content("[data-testid=problem]").strip()  # the server's own words
+    shot(page, "5-outbox-rejected")
+    assert [str(r.id) for r in query(settings, "SELECT id FROM awareness_session")] in (
+        [good["id"]],
+        [good["id"].replace("-", "")],
+    )
+    card.locator("[data-act=discard]").click()
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    context.close()
+
+
+def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=1)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    before = page.evaluate(SESSION)
+    page.evaluate(EXPIRE)
+    page.goto("/field/#/feed")
+    page.click("#refresh")
+    page.wait_for_function(
+        "s => import('/field/static/js/db.js').then(d => d.kvGet('session'))"
+        ".then(n => n.refresh_token !== s)",
+        arg=before["refresh_token"],
+    )
+    after = page.evaluate(SESSION)
+    assert after["device_id"] == before["device_id"]
+    assert page.locator("[data-testid=feed]").is_visible()  # the call went through
+    # One device, one rotation chain: the first token is spent and replaced by the second.
+    sql = (
+        "SELECT t.used_at, t.replaced_by_id FROM refresh_token t JOIN device d"
+        " ON d.id = t.device_id WHERE d.client_device_id = :d ORDER BY t.created_at"
+    )
+    for _ in range(50):  # read beside a live server on a loaded machine: give it a moment
+        chain = query(settings, sql, d=before["device_id"])
+        if len(chain) == 2:
+            break
+        time.sleep(0.1)
+    assert len(chain) == 2
+    assert chain[0].used_at is not None and chain[0].replaced_by_id is not None
+    assert chain[1].used_at is None
+    context.close()
+
+
+def test_records_wait_for_the_account_that_made_them(browser, live_server, settings):
+    world = seed(settings, houses=1)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    context.set_offline(True)
+    item = {
+        "kind": "awareness_session",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "held_at": "2026-11-20T19:00:00+07:00",
+        "place": "Sân nhà trọ",
+        "topics": ["drugs"],
+    }
+    page.evaluate(ENQUEUE, [item, "Buổi của tổ trưởng"])
+    page.click("#sign-out")  # offline: the tokens are forgotten on the phone
+    page.wait_for_selector("#login")
+    context.set_offline(False)
+
+    sign_in(page, world.member_phone, first=False)  # another member on the same phone
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    page.wait_for_selector("text=của tài khoản khác")
+    assert waiting(page) == 1
+    assert query(settings, "SELECT id FROM awareness_session") == []
+
+    page.goto("/field/#/")
+    page.click("#sign-out")
+    page.wait_for_selector("#login")
+    sign_in(page, world.phone, first=False)
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    rows = query(settings, "SELECT recorded_by FROM awareness_session")
+    leader = query(settings, "SELECT id FROM user_account WHERE phone = :p", p=world.phone)
+    assert [r.recorded_by for r in rows] == [leader[0].id]
+    context.close()
+
+
+def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(
+    browser, live_server, settings
+):
+    world = seed(settings, houses=2)
+    context, _ = phone_context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, world.phone)
+    report = {
+        "kind": "incident",
+        "id": str(uuid.uuid4()),
+        "team_id": world.team_id,
+        "category": "theft",
+        "severity": 3,
+        "occurred_at": "2026-11-20T21:30:00+07:00",
+        "summary": "Mất điện thoại",
+        "house_id": str(uuid.uuid4()),  # a house the server does not know
+        "submit": True,
+    }
+    page.evaluate(ENQUEUE, [report, "Vụ việc: Mất điện thoại"])
+    page.goto("/field/#/outbox")
+    page.click("#send")
+    card = page.locator(f"[data-key='incident:{report['id']}']")
+    card.locator("[data-testid=problem]").wait_for()
+    card.locator("[data-act=fix]").click()
+    page.wait_for_selector("#incident")
+    assert page.locator(".problem").first.text_content().strip()  # the server's reason, again
+    assert page.input_value("#summary") == "Mất điện thoại"
+    page.select_option("#house", label=f"{world.house_names[1]} — Đường số 1, Dĩ An")
+    page.click("button[value=send]")
+    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    rows = query(settings, "SELECT id, house_id FROM incident")
+    assert len(rows) == 1
+    assert str(rows[0].id).replace("-", "") == report["id"].replace("-", "")
+    assert str(rows[0].house_id).replace("-", "") == world.house_ids[1].replace("-", "")
+    context.close()
