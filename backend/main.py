@@ -14,6 +14,7 @@ from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
 from backend.core.heap import settle_heap
 from backend.core.logging import RequestContextMiddleware, configure_logging
+from backend.core.middleware import NulByteGuard, SecurityHeaders
 from backend.core.migrate import head_revisions
 from backend.dashboards.router import routers as dashboards_routers
 from backend.imports.router import router as imports_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.expected_heads = head_revisions(settings.database_url)
 
     install_error_handlers(app)
+    app.add_middleware(NulByteGuard)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost: even a crash's 500 carries the headers
 
     for router in (
         ops_router,

@@ -21,7 +21,7 @@ async def test_user_create_is_audited_with_actor_request_and_no_secret(app, clie
     await session.commit()
     body = {
         "phone": "0912345678",
-        "password": "mat-khau-123",
+        "password": "ngo-14-cay-bang",
         "role": "team_member",
         "full_name": "A",
     }
@@ -34,7 +34,7 @@ async def test_user_create_is_audited_with_actor_request_and_no_secret(app, clie
     assert event.request_id == "req-user-create"
     assert event.client_ip == "127.0.0.1"
     assert event.after["phone"] == "+84912345678" and event.before is None
-    assert "password_hash" not in event.after and "mat-khau-123" not in str(event.after)
+    assert "password_hash" not in event.after and "ngo-14-cay-bang" not in str(event.after)
 
 
 async def test_unit_create_update_move_delete_are_audited(app, client, session):
