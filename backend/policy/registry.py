@@ -143,6 +143,17 @@ def member_rule(subject: Subject) -> ColumnElement[bool]:
 MANAGING_TEAM_ROLES = ("leader", "deputy")
 
 
+def sees_landlord_contact_in_bulk(subject: Subject) -> bool:
+    """Whether landlords' names and phone numbers come with the map's bulk feed of houses.
+
+    Data minimisation (Law 91/2025/QH15): the unions' purpose there is coverage and statistics,
+    which needs where houses are, not whom to call; they read a landlord's contact on the one
+    house page they manage, and that read is logged. Police, teams and admins work with the
+    landlords directly.
+    """
+    return subject.role not in (Role.union_officer, Role.city_union_officer)
+
+
 def may_give_team_role(subject: Subject | None, *roles: str) -> bool:
     """Whether the subject may give or take these team roles: the leader's place is the
     union's (and admins') to fill, never another team leader's."""

@@ -144,6 +144,14 @@ async def test_sensitive_case_media_withheld_from_union(app, client, city):
         f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.officer_gx)
     )
     assert listed.json()[0]["withheld"] is True and listed.json()[0]["download_url"] is None
+    # Nothing that could match a photo someone holds to the person who sent it.
+    [item] = listed.json()
+    assert (item["sha256"], item["size_bytes"], item["created_at"]) == (None, None, None)
+    assert item["content_type"] is None and item["kind"] == "photo"
+    full = await client.get(
+        f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.police_a1)
+    )
+    assert full.json()[0]["sha256"] and full.json()[0]["size_bytes"]
     assert (await _content(client, app, city.officer_gx, iid, aid)).status_code == 403
     assert (await _content(client, app, city.police_a1, iid, aid)).status_code == 200
     assert (await _content(client, app, city.member_a, iid, aid)).status_code == 200  # reporter
