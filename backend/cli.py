@@ -212,7 +212,14 @@ def create_user(
         str, typer.Option("--phone", help=bi("số di động Việt Nam", "Vietnamese mobile number"))
     ],
     password: Annotated[
-        str, typer.Option("--password", help=bi("ít nhất 8 ký tự", "at least 8 characters"))
+        str,
+        typer.Option(
+            "--password",
+            help=bi(
+                "ít nhất 8 ký tự, không phải mật khẩu phổ biến, số điện thoại hay họ tên",
+                "at least 8 characters, not a common password, the phone or the name",
+            ),
+        ),
     ],
     role: Annotated[
         str,
@@ -241,13 +248,6 @@ def create_user(
     from backend.accounts.service import create_user as create
     from backend.models import AdminUnit, UnionUnit
 
-    if len(password) < 8:
-        err.print(
-            "[red]"
-            + tr("Mật khẩu phải có ít nhất 8 ký tự.", "The password needs at least 8 characters.")
-            + "[/red]"
-        )
-        raise typer.Exit(1)
     refs = [r.strip() for item in scope or [] for r in item.split(",") if r.strip()]
 
     async def work(session):

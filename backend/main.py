@@ -15,6 +15,7 @@ from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
 from backend.core.heap import settle_heap
 from backend.core.logging import RequestContextMiddleware, configure_logging
+from backend.core.middleware import NulByteGuard, SecurityHeaders
 from backend.core.migrate import head_revisions
 from backend.core.openapi import install_openapi
 from backend.dashboards.router import routers as dashboards_routers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(NulByteGuard)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost: even a crash's 500 carries the headers
     # The web console first: its /static/console mount must precede any broader /static one.
     install_console(app)
 

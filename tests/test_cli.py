@@ -146,11 +146,16 @@ def test_bad_input_fails_clearly_and_creates_nothing(migrated, phone, role, scop
     assert row_counts(migrated)["user_account"] == 0
 
 
-def test_short_password_refused(migrated):
+@pytest.mark.parametrize(
+    "password", ["short", "12345678", "password", "aaaaaaaaaaaa", "0912345678"]
+)
+def test_weak_password_refused(migrated, password):
+    # The CLI goes through the same NIST SP 800-63B rule as the API (accounts/passwords.py).
     result = ttq(
-        "create-user", "--phone", "0912345678", "--password", "short", "--role", "team_member"
+        "create-user", "--phone", "0912345678", "--password", password, "--role", "team_member"
     )
     assert result.exit_code == 1
+    assert "weak_password" in result.output
     assert row_counts(migrated)["user_account"] == 0
 
 

@@ -16,7 +16,7 @@ from backend.core.security import (
     new_refresh_token,
     normalize_mobile,
     token_digest,
-    verify_password,
+    verify_password_async,
 )
 from backend.models import Device, LoginAttempt, RefreshToken, User, utcnow
 
@@ -80,9 +80,11 @@ async def authenticate(
     key = login_key(phone)
     await check_login_rate(session, phone_key=key, client_ip=client_ip, settings=settings)
     user = await session.scalar(select(User).where(User.phone == key))
-    if not verify_password(password, user.password_hash if user else None) or not (
-        user and user.is_active
-    ):
+    # argon2 is slow on purpose (tens of ms of CPU): off the event loop, so fifty sign-ins at
+    # once neither stall every other request nor keep a writer's transaction (and SQLite's
+    # write lock) open while the loop is busy hashing.
+    valid = await verify_password_async(password, user.password_hash if user else None)
+    if not valid or not (user and user.is_active):
         session.add(LoginAttempt(phone=key, client_ip=client_ip))
         await record(
             session,

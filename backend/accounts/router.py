@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts import service
 from backend.accounts.schemas import UserCreate, UserRead, UserUpdate
+from backend.audit.service import record_personal_read
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
@@ -52,6 +53,13 @@ async def list_users(
     rows = list((await session.scalars(stmt)).all())
     more = len(rows) > page.limit
     rows = rows[: page.limit]
+    await record_personal_read(
+        session,
+        actor=subject,
+        object_type="user",
+        ids=[u.id for u in rows if u.id != subject.user_id],
+        fields=["phone"],
+    )
     return Page(
         items=[await _read(session, u) for u in rows],
         next_cursor=encode_cursor([str(rows[-1].id)]) if more else None,
@@ -69,8 +77,14 @@ async def create_user(
 
 
 @router.get("/{user_id}", name="users-get", response_model=UserRead)
-async def get_user(session: SessionDep, user: VisibleUser, response: Response) -> UserRead:
+async def get_user(
+    session: SessionDep, subject: CurrentSubject, user: VisibleUser, response: Response
+) -> UserRead:
     """One account."""
+    if user.id != subject.user_id:
+        await record_personal_read(
+            session, actor=subject, object_type="user", ids=[user.id], fields=["phone"]
+        )
     set_etag(response, user.version)
     return await _read(session, user)
 

@@ -5,9 +5,10 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts.passwords import check_password
 from backend.audit.service import record, snapshot
 from backend.core.errors import Conflict, Invalid
-from backend.core.security import hash_password, normalize_mobile
+from backend.core.security import hash_password_async, normalize_mobile
 from backend.models import AdminUnit, UnionUnit, User, UserScope, utcnow
 from backend.policy import Role, Subject
 from backend.policy.roles import SCOPE_UNIT_KIND
@@ -74,12 +75,16 @@ async def create_user(
 ) -> User:
     """Create an account; the phone is normalised and must be new."""
     e164 = parse_phone(phone)
+    check_password(password, phone=e164, name=full_name)
     role_ = parse_role(role)
     if await session.scalar(select(User.id).where(User.phone == e164)):
         raise Conflict(code="phone_taken", phone=e164)
     scopes = await _check_scope_units(session, role=role_, unit_ids=scope_unit_ids or [])
     user = User(
-        phone=e164, full_name=full_name, password_hash=hash_password(password), role=role_.value
+        phone=e164,
+        full_name=full_name,
+        password_hash=await hash_password_async(password),
+        role=role_.value,
     )
     session.add(user)
     for scope in scopes:
@@ -109,6 +114,8 @@ async def update_user(
     scope_unit_ids: list[uuid.UUID] | None = None,
 ) -> User:
     """Change an account; role and scopes are checked together."""
+    if password is not None:
+        check_password(password, phone=user.phone, name=full_name or user.full_name)
     before = snapshot(user) | {
         "scope_unit_ids": [str(u) for u in await load_scope_unit_ids(session, user_id=user.id)]
     }
@@ -134,7 +141,7 @@ async def update_user(
     if is_active is not None:
         user.is_active = is_active
     if password is not None:
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
     user.version += 1
     user.updated_at = utcnow()
     session.add(user)

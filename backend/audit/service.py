@@ -15,6 +15,31 @@ from backend.policy import Subject, scoped
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "checkpoint_token", "secret"})
 
 
+def mask_phone(value: str) -> str:
+    """A phone number as the audit keeps it: enough to tell two apart, not to call one.
+
+    "+84912345678" -> "+8491*****78". The audit trail is kept for years and read by admins;
+    the number itself stays in its own (access-logged) table.
+    """
+    digits = sum(c.isdigit() for c in value)
+    if digits < 6:
+        return "*" * len(value)
+    head, tail = 5 if value.startswith("+") else 4, 2
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def _masked(data: Any) -> Any:
+    # Any field named like a phone number, at any depth (snapshots, extras, details).
+    if isinstance(data, dict):
+        return {
+            k: mask_phone(v) if "phone" in str(k).lower() and isinstance(v, str) else _masked(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_masked(v) for v in data]
+    return data
+
+
 def snapshot(obj: SQLModel | None, *, exclude: set[str] | None = None) -> dict[str, Any] | None:
     """A JSON-safe copy of an object's columns for before/after, without secrets."""
     if obj is None:
@@ -44,12 +69,42 @@ async def record(
         object_id=str(object_id) if object_id is not None else None,
         request_id=current_request_id(),
         client_ip=current_client_ip(),
-        before=before,
-        after=after,
-        detail=detail,
+        before=_masked(before),
+        after=_masked(after),
+        detail=_masked(detail),
     )
     session.add(event)
     return event
+
+
+# Ids listed in one access record; a longer page is recorded by count (and its first ids).
+READ_IDS_MAX = 200
+
+
+async def record_personal_read(
+    session: AsyncSession,
+    *,
+    actor: Subject,
+    object_type: str,
+    ids: list[Any],
+    fields: list[str],
+) -> None:
+    """Log one read that returned other people's phone numbers or locations (Decree 356/2025
+    asks for access logging): who, when, which records, which fields. No-op for no rows."""
+    if not ids:
+        return
+    await record(
+        session,
+        actor=actor,
+        action="personal_data.read",
+        object_type=object_type,
+        object_id=ids[0] if len(ids) == 1 else None,
+        detail={
+            "fields": fields,
+            "count": len(ids),
+            "ids": [str(i) for i in ids[:READ_IDS_MAX]],
+        },
+    )
 
 
 async def list_events(

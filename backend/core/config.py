@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Fernet key for webhook secrets; derived from secret_key when unset.
     notify_encryption_key: str | None = None
     notify_webhook_require_https: bool | None = None  # None = only in production
+    # Webhooks may only reach public addresses (notifications/channels/webhook_guard.py); a
+    # closed deployment names here the internal hosts (names or addresses) they may reach.
+    notify_webhook_allowed_hosts: list[str] = []
     # Event types (globs) also sent by SMS to recipients, besides any severity-1 event.
     notify_sms_event_types: list[str] = ["escalation.*", "incident.escalated"]
     notify_sms_provider: Literal["none", "log", "esms", "speedsms"] = "none"

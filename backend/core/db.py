@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from backend.core.errors import DomainError
+from backend.core.sqlite_tx import install_sqlite_transactions
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -40,6 +41,7 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        install_sqlite_transactions(engine)  # reads outside, writes BEGIN IMMEDIATE
         return engine
     if "poolclass" not in kwargs:
         kwargs.update(pool_size=10, max_overflow=20)
@@ -62,7 +64,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await (session.commit() if exc.persist else session.rollback())
             raise
         except BaseException:
-            await session.rollback()
+            try:
+                await session.rollback()
+            finally:
+                # E.g. an Idempotency-Key claim whose answer was never committed: freed now.
+                for hook in getattr(request.state, "on_failure", ()):
+                    await hook()
             raise
 
 

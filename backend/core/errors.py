@@ -1,17 +1,19 @@
 """Domain errors and the RFC 9457 problem+json handlers that render them."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.logging import current_request_id
 from backend.core.messages import FIELD_MESSAGES_VI, pick_language, title_for
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -79,6 +81,53 @@ class PreconditionRequired(DomainError):
 
 class TooManyRequests(DomainError):
     status, code = 429, "too_many_attempts"
+
+
+# SQLSTATEs meaning "the database is not there for you right now", not "your request is bad":
+# class 08 (connection exceptions), 53 (insufficient resources: too many clients, out of
+# memory or disk), 57P01-57P03 (shut down by the administrator, crash, cannot connect now:
+# starting up or shutting down), 40001/40P01 are left to the caller (retry in the request).
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P01", "57P02", "57P03")
+# SQLite says so in words: another connection holds the lock beyond busy_timeout.
+UNAVAILABLE_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+RETRY_AFTER_SECONDS = 5
+
+
+def _causes(exc: BaseException):
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if isinstance(current, sa_exc.DBAPIError) and current.orig is not None:
+            yield current.orig
+        current = current.__cause__ or current.__context__
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a failure means the database is away or saturated (503), not a bug (500)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection within pool_timeout
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    for cause in _causes(exc):
+        if isinstance(cause, sa_exc.TimeoutError | ConnectionError):
+            return True  # refused, reset, aborted: the server is not listening or went away
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES):
+            return True
+        name = type(cause).__name__
+        if (
+            name in ("ConnectionDoesNotExistError", "InterfaceError")
+            and "connection" in str(cause).lower()
+            and type(cause).__module__.startswith("asyncpg")
+        ):
+            return True  # asyncpg lost the socket mid-statement
+        if name == "OperationalError" and any(
+            m in str(cause).lower() for m in UNAVAILABLE_SQLITE_MESSAGES
+        ):
+            return True
+    return False
 
 
 def problem(
@@ -178,13 +227,26 @@ def install_error_handlers(app: FastAPI) -> None:
             request, status=422, code="validation_error", errors=_field_errors(exc, lang)
         )
 
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL refuses a NUL character in text (SQLite keeps it): that is bad input
         # from the client (a query or body string with \u0000), so a 422, never a 500.
-        if "0x00" in str(exc.orig) or type(exc.orig).__name__ == "CharacterNotInRepertoireError":
+        orig = getattr(exc, "orig", None)
+        if orig is not None and (
+            "0x00" in str(orig) or type(orig).__name__ == "CharacterNotInRepertoireError"
+        ):
             return problem(request, status=422, code="nul_character")
-        raise exc
+        if not database_unavailable(exc):
+            raise exc  # a real bug: the generic handler logs it and answers 500
+        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return problem(
+            request,
+            status=503,
+            code="database_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    for cls in (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError):
+        app.add_exception_handler(cls, _database)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -24,6 +24,7 @@ Use in any POST route::
 ``idem.respond`` works without a key too (it then only renders the answer).
 """
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -39,12 +40,12 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.core.auth import CurrentUser
 from backend.core.errors import Conflict, DomainError, Invalid
 from backend.models.base import utcnow
 from backend.models.idempotency import IdempotencyKey
-from backend.policy.deps import CurrentUser
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Idempotency:
     claim_until: datetime | None = None
     replay: Response | None = None
     saved: bool = False
+    released: bool = False
 
     async def respond(
         self,
@@ -243,6 +245,41 @@ async def release(session: AsyncSession, idem: Idempotency) -> None:
     await session.commit()
 
 
+# Retry delays for a release that failed (the database was away): the claim must be freed
+# as soon as the database is back, not when the lease runs out (the phone retries meanwhile).
+RELEASE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 2.0, 5.0, 5.0, 10.0, 10.0, 30.0, 60.0)
+_pending_releases: set[asyncio.Task] = set()
+
+
+async def release_soon(factory: async_sessionmaker[AsyncSession], idem: Idempotency) -> None:
+    """Release a failed request's claim now, or keep trying in the background if the
+    database is away; never raises (the request's own error is what the client must see)."""
+    if idem.key is None or idem.released:
+        return
+    idem.released = True
+    try:
+        async with factory() as own:
+            await release(own, idem)
+        return
+    except Exception as exc:  # the database is away: this is why the request failed
+        log.warning("idempotency release deferred: %s", type(exc).__name__)
+    task = asyncio.get_running_loop().create_task(_release_later(factory, idem))
+    _pending_releases.add(task)
+    task.add_done_callback(_pending_releases.discard)
+
+
+async def _release_later(factory: async_sessionmaker[AsyncSession], idem: Idempotency) -> None:
+    for delay in RELEASE_RETRY_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            async with factory() as own:
+                await release(own, idem)
+            return
+        except Exception:  # still away; the lease is the last resort
+            continue
+    log.warning("idempotency claim left to its lease", extra={"key": idem.key})
+
+
 async def purge_expired(session: AsyncSession, *, now: datetime | None = None) -> int:
     """Delete expired keys (housekeeping: an expired key is already treated as unused)."""
     result = await session.execute(
@@ -297,11 +334,14 @@ def idempotent(*, exclude_fields: Iterable[str] = ()):
         if idem.replay is not None:
             yield idem
             return
+        # The route's own session may still fail at its commit, after this dependency has
+        # returned: get_session calls these hooks then (see backend/core/db.py).
+        on_failure = request.state.__dict__.setdefault("on_failure", [])
+        on_failure.append(lambda: release_soon(request.app.state.session_factory, idem))
         try:
             yield idem
         except BaseException:
-            async with request.app.state.session_factory() as own:
-                await release(own, idem)
+            await release_soon(request.app.state.session_factory, idem)
             raise
 
     return Depends(dependency, scope="function")

@@ -49,6 +49,20 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
     "account_disabled": ("Tài khoản đã bị khóa", "Account disabled"),
     "webhook_url_invalid": ("Địa chỉ webhook không hợp lệ", "Invalid webhook URL"),
+    "webhook_destination_refused": (
+        "Webhook không được trỏ tới địa chỉ nội bộ",
+        "A webhook may not target an internal address",
+    ),
+    "nul_character": ("Dữ liệu chứa ký tự NUL không được phép", "Input contains a NUL character"),
+    "weak_password": ("Mật khẩu quá yếu", "Password too weak"),
+    "attachment_unsafe_content": (
+        "Tệp đính kèm chứa nội dung không an toàn",
+        "The attachment carries unsafe content",
+    ),
+    "database_unavailable": (
+        "Hệ thống tạm thời không sẵn sàng, vui lòng thử lại sau",
+        "Temporarily unavailable, try again later",
+    ),
     "webhook_unit_required": (
         "Cần chọn đúng một đơn vị công đoàn hoặc đơn vị hành chính",
         "Name exactly one union unit or administrative unit",

@@ -1,11 +1,13 @@
 """Passwords, tokens and phone numbers: the primitives behind sign-in."""
 
 import hashlib
+import os
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import jwt
 import phonenumbers
 from pwdlib import PasswordHash
@@ -34,6 +36,23 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _hasher.verify(password, password_hash)
     except Exception:
         return False
+
+
+# argon2 costs tens of ms of CPU and 64 MiB per hash: at most one per core at a time, in
+# worker threads, so the event loop keeps serving (and committing) other requests meanwhile.
+_HASHING = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
+
+
+async def verify_password_async(password: str, password_hash: str | None) -> bool:
+    """``verify_password`` off the event loop, bounded to the number of cores."""
+    return await anyio.to_thread.run_sync(
+        verify_password, password, password_hash, limiter=_HASHING
+    )
+
+
+async def hash_password_async(password: str) -> str:
+    """``hash_password`` off the event loop, bounded to the number of cores."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_HASHING)
 
 
 def normalize_phone(raw: str) -> str | None:

@@ -18,7 +18,7 @@ from backend.models.incident import Incident
 from backend.models.rollup import RollupCell, RollupHouseLast, RollupIncidentDay
 from backend.policy import Subject, visible
 from backend.policy.dashboards import cell_rule
-from backend.policy.roles import Role
+from backend.policy.incidents import view_kind
 
 POINT_ZOOM = 14
 # Days since the last patrol → colour band of a house marker.
@@ -94,7 +94,7 @@ async def _incident_points(session, subject, bbox, period, limit) -> dict:
     i, h = Incident, BoardingHouse
     lon = func.coalesce(i.lon, h.lon)
     lat = func.coalesce(i.lat, h.lat)
-    full_view = subject.role == Role.police_liaison
+    full_view = view_kind(subject, is_reporter=False) == "full"
     where = [
         visible(subject, Incident),
         i.occurred_at >= day_start_utc(period.first),

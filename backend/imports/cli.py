@@ -1,6 +1,7 @@
 """`ttq import sites|houses|teams|members FILE [--dry-run] [--as PHONE]`."""
 
 import asyncio
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,20 +42,25 @@ async def _run(kind: ImportKind, data: bytes, name: str, dry_run: bool, phone, p
     from backend.core.db import make_engine, make_session_factory
     from backend.imports.engine import run_import
     from backend.imports.kinds import handler_for
+    from backend.imports.snapshot import dry_run_session
 
     engine = make_engine(get_settings().database_url)
     try:
         async with make_session_factory(engine)() as session:
-            report = await run_import(
-                session,
-                actor=await _actor(session, phone),
-                handler=handler_for(kind),
-                data=data,
-                file_name=name,
-                dry_run=dry_run,
-                progress=progress,
-            )
-            await session.commit()
+            actor = await _actor(session, phone)
+            # A dry run never takes SQLite's write lock (imports/snapshot.py).
+            context = dry_run_session(session) if dry_run else nullcontext(session)
+            async with context as working:
+                report = await run_import(
+                    working,
+                    actor=actor,
+                    handler=handler_for(kind),
+                    data=data,
+                    file_name=name,
+                    dry_run=dry_run,
+                    progress=progress,
+                )
+                await working.commit()
             return report.as_dict()
     finally:
         await engine.dispose()

@@ -1,5 +1,6 @@
 """Bulk onboarding from CSV/XLSX: templates, dry runs, all-or-nothing imports."""
 
+from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
@@ -9,6 +10,7 @@ from backend.imports.engine import run_import
 from backend.imports.kinds import handler_for
 from backend.imports.reader import MAX_BYTES
 from backend.imports.schemas import ImportKind, ImportReport
+from backend.imports.snapshot import dry_run_session
 from backend.imports.templates import CSV_TYPE, XLSX_TYPE, build_csv, build_xlsx
 from backend.policy import Subject
 from backend.policy.deps import allowed
@@ -74,14 +76,16 @@ async def run(
     importing the same file again updates by code and reports the rows as `unchanged`.
     """
     data = await file.read(MAX_BYTES + 1)
-    report = await run_import(
-        session,
-        actor=subject,
-        handler=handler_for(kind),
-        data=data,
-        file_name=file.filename,
-        dry_run=dry_run,
-    )
+    # A dry run never takes SQLite's write lock (imports/snapshot.py).
+    async with dry_run_session(session) if dry_run else nullcontext(session) as working:
+        report = await run_import(
+            working,
+            actor=subject,
+            handler=handler_for(kind),
+            data=data,
+            file_name=file.filename,
+            dry_run=dry_run,
+        )
     return report.as_dict()
 
 

@@ -45,6 +45,10 @@ def _prepare(data: bytes, *, protected: bool) -> tuple[media.Sniffed, bytes, boo
     sniffed = media.sniff(data)
     if sniffed is None:
         raise UnsupportedType()
+    if media.carries_markup(data):
+        # Refused rather than cleaned: evidence is stored as sent or not at all, and answers
+        # also carry nosniff and a sandbox CSP (core/middleware.py) should one slip through.
+        raise Invalid(code="attachment_unsafe_content")
     if sniffed.kind != "photo":
         return sniffed, data, False
     if sniffed.content_type == "image/heic":

@@ -34,16 +34,22 @@ CHUNK = 256 * 1024
 
 
 class AttachmentRead(BaseModel):
+    """An attachment; a withheld one shows only that it exists (id, kind): its hash, size,
+    type and time could match a photo someone holds to the person who sent it."""
+
     id: uuid.UUID
     incident_id: uuid.UUID
     kind: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    metadata_stripped: bool
-    created_at: datetime
+    content_type: str | None
+    size_bytes: int | None
+    sha256: str | None
+    metadata_stripped: bool | None
+    created_at: datetime | None
     withheld: bool = False
     download_url: str | None = None
+
+
+WITHHELD_FIELDS = ("content_type", "size_bytes", "sha256", "metadata_stripped", "created_at")
 
 
 async def _withheld(session, incident, subject, sealer) -> bool:
@@ -118,17 +124,22 @@ async def list_attachments(
 ):
     """The incident's attachments; `withheld` ones are not downloadable in this view."""
     withheld = await _withheld(session, incident, subject, sealer)
+    hidden = dict.fromkeys(WITHHELD_FIELDS) if withheld else {}
     reads = [
         AttachmentRead.model_validate(row, from_attributes=True).model_copy(
             update={
                 "withheld": withheld,
                 "download_url": None if withheld else _api_url(request, row),
+                **hidden,
             }
         )
         for row in await attachments.list_attachments(session, incident)
     ]
     return page_of(
-        reads, cursor=page.cursor, limit=page.limit, key=lambda a: (stamp(a.created_at), str(a.id))
+        reads,
+        cursor=page.cursor,
+        limit=page.limit,
+        key=lambda a: (stamp(a.created_at) if a.created_at else "", str(a.id)),
     )
 
 

@@ -5,6 +5,7 @@ container with a video track is refused: evidence clips are photos and voice not
 """
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -15,6 +16,20 @@ HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"
 AUDIO_BRANDS = {b"M4A ", b"M4B ", b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3g2a"}
 GENERIC_MP4 = {b"isom", b"iso2", b"mp41", b"mp42", b"dash"}
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+# Markup that a browser would run if it ever took the file for a page (a PNG/HTML polyglot
+# uploaded as a photo). Compressed image data matching this by chance is vanishingly rare.
+_MARKUP = re.compile(
+    rb"<\s*(?:script|html|body|head|iframe|svg|img|object|embed|meta|link|style|form|"
+    rb"!doctype|\?xml|a\s+href)[\s>/]",
+    re.IGNORECASE,
+)
+
+
+def carries_markup(data: bytes) -> bool:
+    """Whether the file holds HTML/SVG/XML markup anywhere (a polyglot), whatever it sniffs as."""
+    return _MARKUP.search(data) is not None
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,10 @@ from backend.incidents.workflow import AWAITING_ACK
 from backend.models import UnionUnit
 from backend.models.base import UTCDateTime
 from backend.models.incident import Incident
-from backend.policy import Role, Subject, scoped
-from backend.policy.roles import UNION
+from backend.policy import Subject, scoped
+from backend.policy.incidents import queue_rule
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
-POLICE_QUEUE = ("escalated", "acknowledged", "in_progress")
-UNION_QUEUE = ("submitted", "reopened", "triaged", "in_progress")
 
 
 @dataclass(frozen=True)
@@ -115,17 +113,7 @@ async def queue(
     """What the caller's side has to act on: unacknowledged first, soonest deadline first."""
     rank, due = queue_keys()
     stmt = _filtered(scoped(select(Incident, rank, due), subject, Incident), filters)
-    if subject.role == Role.police_liaison:
-        stmt = stmt.where(Incident.handler_kind == "police", Incident.status.in_(POLICE_QUEUE))
-    elif subject.role in UNION:
-        stmt = stmt.where(Incident.handler_kind == "union", Incident.status.in_(UNION_QUEUE))
-    else:
-        stmt = stmt.where(
-            or_(
-                and_(Incident.handler_kind == "police", Incident.status.in_(POLICE_QUEUE)),
-                and_(Incident.handler_kind == "union", Incident.status.in_(UNION_QUEUE)),
-            )
-        )
+    stmt = stmt.where(queue_rule(subject))
     if after_key:
         k_rank, k_due, k_id = after_key
         stmt = stmt.where(

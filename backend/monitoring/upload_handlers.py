@@ -12,7 +12,7 @@ from typing import Literal
 from backend.core.errors import DomainError
 from backend.monitoring import awareness_service as service
 from backend.monitoring.awareness_schemas import AwarenessSessionPut
-from backend.policy.roles import PERMISSIONS
+from backend.policy import may
 from backend.sync.upload_service import (
     Envelope,
     ItemHandler,
@@ -34,7 +34,7 @@ class AwarenessSessionItem(AwarenessSessionPut):
 async def handle_awareness_sessions(ctx: UploadContext, items: list[Envelope]) -> list[ItemResult]:
     """Store new sessions, recognise re-sends, refuse what the uploader may not record."""
     subject = ctx.subject
-    if subject is None or subject.role not in PERMISSIONS["awareness.write"]:
+    if not may(subject, "awareness.write"):
         return [ctx.rejected(env, 403, "forbidden") for env in items]
     bodies = {
         env.item.id: AwarenessSessionPut.model_validate(env.item.model_dump(exclude={"kind", "id"}))

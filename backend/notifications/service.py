@@ -3,6 +3,7 @@
 import uuid
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,17 +14,39 @@ from backend.models import AdminUnit, UnionUnit, utcnow
 from backend.models.notification import NotificationDelivery, OutboxEvent, WebhookSubscription
 from backend.notifications import crypto
 from backend.notifications.channels import names
+from backend.notifications.channels.webhook_guard import DestinationRefused, resolve_checked
 from backend.notifications.outbox import enqueue
 from backend.policy import Subject, scoped
 
 HIDDEN = {"secret_ciphertext"}
 
 
-def _check_url(url: str, *, require_https: bool) -> None:
+async def _check_url(url: str, *, require_https: bool, allowed_hosts: list[str]) -> None:
     parts = urlsplit(url)
     allowed = ("https",) if require_https else ("https", "http")
-    if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in allowed
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or port == -1
+    ):
         raise Invalid(code="webhook_url_invalid", allowed_schemes=list(allowed))
+    try:
+        # Resolved now too, for an early answer; delivery checks again at every connect.
+        await resolve_checked(
+            parts.hostname,
+            port or (443 if parts.scheme == "https" else 80),
+            allowed_hosts=allowed_hosts,
+        )
+    except DestinationRefused:
+        raise Invalid(code="webhook_destination_refused") from None
+    except httpx.HTTPError:
+        pass  # not resolvable from here now: the connect-time check decides
 
 
 def require_https(settings: Settings) -> bool:
@@ -45,7 +68,11 @@ async def create_subscription(
     include_subtree: bool,
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a URL to a unit's events; returns it with its secret (shown once)."""
-    _check_url(url, require_https=require_https(settings))
+    await _check_url(
+        url,
+        require_https=require_https(settings),
+        allowed_hosts=settings.notify_webhook_allowed_hosts,
+    )
     if (union_unit_id is None) == (admin_unit_id is None):
         raise Invalid(code="webhook_unit_required")
     model, unit_id = (UnionUnit, union_unit_id) if union_unit_id else (AdminUnit, admin_unit_id)

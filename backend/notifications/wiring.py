@@ -15,6 +15,7 @@ from backend.notifications.channels.sms import LogSmsProvider, SmsChannel, SmsPr
 from backend.notifications.channels.sms_providers import EsmsProvider, SpeedSmsProvider
 from backend.notifications.channels.stream import StreamChannel
 from backend.notifications.channels.webhook import WebhookChannel
+from backend.notifications.channels.webhook_guard import PinnedTransport
 from backend.notifications.channels.zalo import ZaloChannel, ZnsClient
 from backend.notifications.fcm import FcmClient, load_credentials
 from backend.notifications.zalo_tokens import ZaloTokens
@@ -24,10 +25,14 @@ log = logging.getLogger("ttq.notifications")
 
 def make_http(settings: Settings) -> httpx.AsyncClient:
     """The outbound HTTP client: bounded time, no redirects (a webhook must answer itself)."""
+    limits = httpx.Limits(max_connections=max(10, settings.notify_concurrency))
     return httpx.AsyncClient(
         timeout=settings.notify_http_timeout_seconds,
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=max(10, settings.notify_concurrency)),
+        # Every connection goes to an address checked at connect time (no SSRF, no rebinding).
+        transport=PinnedTransport(
+            allowed_hosts=settings.notify_webhook_allowed_hosts, limits=limits
+        ),
     )
 
 

@@ -6,6 +6,9 @@ in ``backend/static/vendor/`` at pinned npm versions with their licences, served
 ``/static`` mount (``mount_static``).
 """
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -25,13 +28,15 @@ REDOC = "vendor/redoc-2.5.4"
 OAUTH2_REDIRECT = "/docs/oauth2-redirect"
 # The pages may load from this app only. ReDoc's sidebar has a hard-coded logo on a CDN;
 # this policy stops the browser from asking for it (ReDoc then drops the image).
-# 'unsafe-inline': FastAPI's pages start Swagger UI from an inline script; ReDoc styles
-# inline and runs its search in a blob: worker.
+# FastAPI's Swagger page starts Swagger UI from an inline script: that script is named by its
+# SHA-256 (computed per page) rather than allowing every inline script; ReDoc styles inline and
+# runs its search in a blob: worker, hence 'unsafe-inline' for styles only.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
-    "font-src 'self' data:; frame-ancestors 'self'"
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'{scripts}; worker-src 'self' blob:; connect-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
 def mount_static(app: FastAPI) -> None:
@@ -40,7 +45,11 @@ def mount_static(app: FastAPI) -> None:
 
 
 def _local_only(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    hashes = "".join(
+        " 'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(page.body)
+    )
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(scripts=hashes)
     return page
 
 
@@ -68,7 +77,7 @@ def install_docs(app: FastAPI) -> None:
         )
 
     async def oauth2_redirect(request: Request) -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return _local_only(get_swagger_ui_oauth2_redirect_html())
 
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")

@@ -19,6 +19,7 @@ from backend.patrols.flags import (
     review_status_for,
     stored_scans_of,
 )
+from backend.policy.patrols import uploader_may_file
 from backend.sync.upload_service import (
     Envelope,
     ItemResult,
@@ -70,7 +71,7 @@ async def _stored(session: AsyncSession, ids: list[uuid.UUID]) -> dict:
 
 def _against_stored(ctx: UploadContext, env: Envelope, stored: tuple) -> ItemResult:
     team_id, stored_hash, bits = stored
-    if team_id not in env.meta.team_ids:
+    if not uploader_may_file(env.meta.team_ids, team_id):
         return ctx.rejected(env, 404, "not_found")
     if stored_hash == env.body_hash:
         return ctx.result(env, "duplicate", flags=flag_names(bits))
@@ -190,7 +191,7 @@ async def handle_scans(ctx: UploadContext, envs: list[Envelope]) -> list[ItemRes
     waiting, to_file = [], []
     for env in fresh:
         patrol = patrols.get(env.item.patrol_id)
-        if patrol is not None and patrol.team_id in env.meta.team_ids:
+        if patrol is not None and uploader_may_file(env.meta.team_ids, patrol.team_id):
             to_file.append((env, patrol))
         elif env.from_held:
             results.append(ctx.rejected(env, 404, "not_found", detail="patrol"))

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from backend.audit.service import record_personal_read
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.core.params import QueryDateTime
@@ -223,6 +224,14 @@ async def _scan_page(session, subject: Subject, page, **filters) -> Page[ScanRea
     )
     more = len(rows) > page.limit
     rows = rows[: page.limit]
+    # A scan's fix is where a team member stood at a time: reading others' is access-logged.
+    await record_personal_read(
+        session,
+        actor=subject,
+        object_type="checkpoint_scan",
+        ids=[r.id for r in rows if r.lat is not None],
+        fields=["lat", "lon", "accuracy_m"],
+    )
     cursor = encode_cursor([rows[-1].scanned_at.isoformat(), rows[-1].id]) if more else None
     return Page(items=rows, next_cursor=cursor)
 
@@ -246,8 +255,16 @@ async def list_scans(
 
 
 @scans.get("/{scan_id}", name="scans-get", response_model=ScanRead)
-async def get_scan(scan: VisibleScan, subject: Reader):
+async def get_scan(session: SessionDep, scan: VisibleScan, subject: Reader):
     """One scan with its flags and review."""
+    if scan.lat is not None and scan.uploaded_by != subject.user_id:
+        await record_personal_read(
+            session,
+            actor=subject,
+            object_type="checkpoint_scan",
+            ids=[scan.id],
+            fields=["lat", "lon", "accuracy_m"],
+        )
     return ScanRead.of(scan)
 
 

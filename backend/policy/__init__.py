@@ -8,7 +8,15 @@ from backend.policy import notifications as _notifications  # noqa: F401
 from backend.policy import patrols as _patrols  # noqa: F401
 from backend.policy import registry as _registry  # noqa: F401
 from backend.policy.roles import Role
-from backend.policy.scopes import authorize, get_visible, register_rule, scoped, under, visible
+from backend.policy.scopes import (
+    authorize,
+    get_visible,
+    may,
+    register_rule,
+    scoped,
+    under,
+    visible,
+)
 from backend.policy.subject import Subject, load_subject
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "authorize",
     "get_visible",
     "load_subject",
+    "may",
     "register_rule",
     "scoped",
     "under",

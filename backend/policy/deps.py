@@ -1,51 +1,15 @@
 """Request dependencies that turn a bearer token into a Subject, and gate routes by permission."""
 
-import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from fastapi import Depends
 
+from backend.core.auth import TOKEN_URL, CurrentUser, current_user, oauth2_scheme
 from backend.core.db import SessionDep
-from backend.core.errors import Unauthorized
-from backend.core.security import decode_access_token
-from backend.models import Device, User
 from backend.policy.scopes import authorize
 from backend.policy.subject import Subject, load_subject
 
-TOKEN_URL = "/api/v1/auth/token"
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
-
-
-async def current_user(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
-    """The signed-in, active user whose device (if any) has not been revoked."""
-    if not token:
-        raise Unauthorized()
-    claims = decode_access_token(token, secret=request.app.state.settings.secret_key)
-    if claims is None:
-        raise Unauthorized()
-    try:
-        user_id = uuid.UUID(claims["sub"])
-        device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
-    except (ValueError, TypeError):
-        raise Unauthorized() from None
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized()
-    if device_id is not None:
-        revoked = await session.scalar(select(Device.revoked_at).where(Device.id == device_id))
-        if revoked is not None:
-            raise Unauthorized()
-    request.state.device_id = device_id
-    return user
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
+__all__ = ["TOKEN_URL", "CurrentSubject", "CurrentUser", "allowed", "current_user", "oauth2_scheme"]
 
 
 async def current_subject(session: SessionDep, user: CurrentUser) -> Subject:

@@ -60,6 +60,23 @@ def incident_rule(subject: Subject) -> ColumnElement[bool]:
 register_rule(Incident, incident_rule)
 
 
+# The statuses in which an incident waits for its handler's side.
+POLICE_QUEUE = ("escalated", "acknowledged", "in_progress")
+UNION_QUEUE = ("submitted", "reopened", "triaged", "in_progress")
+
+
+def queue_rule(subject: Subject) -> ColumnElement[bool]:
+    """Incidents (already visible) that the subject's side has to act on: police the ones
+    handed to the police, unions the ones the union handles, admins both."""
+    police = and_(Incident.handler_kind == "police", Incident.status.in_(POLICE_QUEUE))
+    union = and_(Incident.handler_kind == "union", Incident.status.in_(UNION_QUEUE))
+    if subject.role == Role.police_liaison:
+        return police
+    if subject.role in UNION:
+        return union
+    return or_(police, union)
+
+
 def actor_kinds(
     subject: Subject,
     incident: Incident,

@@ -89,6 +89,12 @@ def plan_result_rule(subject: Subject) -> ColumnElement[bool]:
     return _teams_visible(subject, PlanWindowResult.team_id)
 
 
+def uploader_may_file(uploader_team_ids: frozenset, team_id) -> bool:
+    """Whether a phone upload (made by a member of ``uploader_team_ids``) may file or answer
+    for a record of ``team_id``: only the team's own phones write its field records."""
+    return team_id is not None and team_id in uploader_team_ids
+
+
 register_rule(Patrol, patrol_rule)
 register_rule(CheckpointScan, scan_rule)
 register_rule(TrackSegment, track_rule)

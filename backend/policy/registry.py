@@ -143,6 +143,23 @@ def member_rule(subject: Subject) -> ColumnElement[bool]:
 MANAGING_TEAM_ROLES = ("leader", "deputy")
 
 
+def sees_landlord_contact_in_bulk(subject: Subject) -> bool:
+    """Whether landlords' names and phone numbers come with the map's bulk feed of houses.
+
+    Data minimisation (Law 91/2025/QH15): the unions' purpose there is coverage and statistics,
+    which needs where houses are, not whom to call; they read a landlord's contact on the one
+    house page they manage, and that read is logged. Police, teams and admins work with the
+    landlords directly.
+    """
+    return subject.role not in (Role.union_officer, Role.city_union_officer)
+
+
+def may_give_team_role(subject: Subject | None, *roles: str) -> bool:
+    """Whether the subject may give or take these team roles: the leader's place is the
+    union's (and admins') to fill, never another team leader's."""
+    return not (subject is not None and subject.role == Role.team_leader and "leader" in roles)
+
+
 def team_manage_rule(subject: Subject) -> ColumnElement[bool]:
     """Teams whose members and houses list the subject may change (on top of the role check).
 
@@ -185,9 +202,18 @@ def attachable_house_rule(subject: Subject, team_area_path: str) -> ColumnElemen
 
 
 def jurisdiction_rule(subject: Subject) -> ColumnElement[bool]:
-    """Police jurisdictions (UserScope rows): unions see all (whom to call), a liaison theirs."""
-    if subject.sees_everything or subject.role == Role.union_officer:
+    """Police jurisdictions (UserScope rows): visible like the place they name.
+
+    A union officer may see whom to call for any ward (admin units are reference data) and for
+    the sites of their subtree, never for a site they cannot see; a liaison sees their own.
+    """
+    if subject.sees_everything:
         return true()
+    if subject.role == Role.union_officer:
+        return or_(
+            UserScope.site_id.is_(None),
+            exists().where(Site.id == UserScope.site_id, site_rule(subject)),
+        )
     if subject.role == Role.police_liaison:
         return UserScope.user_id == subject.user_id
     return false()

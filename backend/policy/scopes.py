@@ -82,6 +82,11 @@ async def get_visible(session: AsyncSession, subject: Subject, model: type[T], o
     return obj
 
 
+def may(subject: Subject | None, action: str) -> bool:
+    """Whether the subject's role may attempt ``action`` (for callers that answer per item)."""
+    return subject is not None and subject.role in PERMISSIONS.get(action, frozenset())
+
+
 def authorize(subject: Subject, action: str) -> None:
     """Raise Forbidden unless the subject's role may attempt ``action`` (scope is checked apart)."""
     if subject.role not in PERMISSIONS.get(action, frozenset()):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit.service import record_personal_read
 from backend.core.config import get_settings
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, set_etag
@@ -14,7 +15,7 @@ from backend.core.pagination import Page, PageDep
 from backend.models import BoardingHouse, Site, Team, TeamHouse
 from backend.policy import Subject, visible
 from backend.policy.deps import CurrentSubject, allowed
-from backend.policy.registry import current_period
+from backend.policy.registry import current_period, sees_landlord_contact_in_bulk
 from backend.registry import houses_service, queries
 from backend.registry.deps import (
     BBoxDep,
@@ -83,13 +84,27 @@ HouseQuery = Annotated[Select, Depends(house_filters)]
 
 
 @router.get("", name="houses-list", response_model=Page[HouseRead])
-async def list_houses(session: SessionDep, page: PageDep, stmt: HouseQuery) -> Page[HouseRead]:
+async def list_houses(
+    session: SessionDep, subject: CurrentSubject, page: PageDep, stmt: HouseQuery
+) -> Page[HouseRead]:
     """Boarding houses (nhà trọ) the caller may see, by name. Tokens are never listed, only
     `checkpoint_id`."""
     rows, next_cursor = await queries.page(
         session, stmt, BoardingHouse, cursor=page.cursor, limit=page.limit
     )
+    await _log_landlords(session, subject, rows)
     return Page(items=await house_reads(session, rows), next_cursor=next_cursor)
+
+
+async def _log_landlords(session, subject: Subject, rows: list[BoardingHouse]) -> None:
+    # Landlords' phone numbers are personal data of third parties: each read is logged.
+    await record_personal_read(
+        session,
+        actor=subject,
+        object_type="boarding_house",
+        ids=[h.id for h in rows if h.landlord_phone],
+        fields=["landlord_name", "landlord_phone"],
+    )
 
 
 async def _popup_extras(session: AsyncSession, subject: Subject, houses: list[BoardingHouse]):
@@ -133,6 +148,8 @@ async def houses_geojson(
     limit = min(limit, get_settings().geojson_limit_max)
     rows, next_cursor = await queries.page(session, stmt, BoardingHouse, cursor=cursor, limit=limit)
     site_names, teams = await _popup_extras(session, subject, rows)
+    contact = sees_landlord_contact_in_bulk(subject)
+    hidden = {} if contact else {"landlord_name": None, "landlord_phone": None}
     features = [
         HouseFeature(
             id=h.id,
@@ -140,6 +157,7 @@ async def houses_geojson(
             properties=HouseProperties.model_validate(
                 {
                     **h.model_dump(),
+                    **hidden,
                     "site_name": site_names.get(h.site_id) if h.site_id else None,
                     "team_names": teams[h.id],
                 }
@@ -147,6 +165,8 @@ async def houses_geojson(
         )
         for h in rows
     ]
+    if contact:
+        await _log_landlords(session, subject, rows)
     boxes = [(h.lon, h.lat, h.lon, h.lat) for h in rows]
     return HouseFeatureCollection(
         features=features, bbox=collection_bbox(boxes), next_cursor=next_cursor
@@ -165,8 +185,11 @@ async def create_house(
 
 
 @router.get("/{house_id}", name="houses-get", response_model=HouseRead)
-async def get_house(session: SessionDep, house: VisibleHouse, response: Response) -> HouseRead:
+async def get_house(
+    session: SessionDep, subject: CurrentSubject, house: VisibleHouse, response: Response
+) -> HouseRead:
     """One house with its ETag (the checkpoint token itself is only in its QR code)."""
+    await _log_landlords(session, subject, [house])
     set_etag(response, house.version)
     return await house_read(session, house)
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
-from backend.models import User, UserScope
-from backend.policy import Subject
+from backend.models import Site, User, UserScope
+from backend.policy import Subject, get_visible
 from backend.teams import jurisdictions as service
 from backend.teams.dependencies import acting
 from backend.teams.schemas import JurisdictionCreate, JurisdictionRead, LiaisonRead
@@ -69,6 +69,8 @@ async def route_to_liaisons(
     ] = True,
 ) -> Page[LiaisonRead]:
     """Who would be told about an incident at this admin unit or site (give exactly one)."""
+    if site_id is not None:  # a site the caller cannot see is not found, as everywhere
+        await get_visible(session, subject, Site, site_id)
     find = service.liaisons_up_the_tree if up_the_tree else service.liaisons_for
     users = await find(session, admin_unit_id=admin_unit_id, site_id=site_id)
     reads = [LiaisonRead.model_validate(u, from_attributes=True) for u in users]

@@ -19,7 +19,7 @@ from backend.core.text import fold
 from backend.models import Team, TeamMember, User
 from backend.models.base import utcnow
 from backend.policy import Role, Subject, scoped
-from backend.policy.registry import current_period
+from backend.policy.registry import current_period, may_give_team_role
 from backend.sync.changes import record_change
 from backend.teams.validation import (
     UNSET,
@@ -38,12 +38,8 @@ TEAM_ROLES = ("leader", "deputy", "member")
 MEMBER_ACCOUNT_ROLES = (Role.team_leader.value, Role.team_member.value)
 
 
-def _is_team_lead_actor(actor: Subject | None) -> bool:
-    return actor is not None and actor.role == Role.team_leader
-
-
 def _guard_leader_role(actor: Subject | None, *roles: str) -> None:
-    if _is_team_lead_actor(actor) and "leader" in roles:
+    if not may_give_team_role(actor, *roles):
         raise Forbidden(code="leader_reserved")
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from backend.audit.service import record_personal_read
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
@@ -26,6 +27,14 @@ Reason = Annotated[str, Query(min_length=3, max_length=500, description="why it 
 
 def _read(member: TeamMember) -> MemberRead:
     return MemberRead.model_validate(member, from_attributes=True)
+
+
+async def _log_phones(session, subject, rows: list[TeamMember]) -> None:
+    # Other people's phone numbers were read: that read is logged (one record per answer).
+    others = [m.id for m in rows if m.phone and m.user_id != subject.user_id]
+    await record_personal_read(
+        session, actor=subject, object_type="team_member", ids=others, fields=["phone"]
+    )
 
 
 def _page(rows: list[TeamMember], limit: int) -> Page[MemberRead]:
@@ -58,6 +67,7 @@ async def list_members(
         after=decode_keys(page.cursor, str, uuid.UUID),
         limit=page.limit + 1,
     )
+    await _log_phones(session, subject, rows[: page.limit])
     return _page(rows, page.limit)
 
 
@@ -76,8 +86,11 @@ async def create_member(
 
 
 @router.get("/{member_id}", name="team-members-get", response_model=MemberRead)
-async def get_member(member: VisibleMember, response: Response) -> MemberRead:
+async def get_member(
+    session: SessionDep, subject: CurrentSubject, member: VisibleMember, response: Response
+) -> MemberRead:
     """One membership, with its ETag."""
+    await _log_phones(session, subject, [member])
     set_etag(response, member.version)
     return _read(member)
 
@@ -135,4 +148,5 @@ async def search_members(
         after=decode_keys(page.cursor, str, uuid.UUID),
         limit=page.limit + 1,
     )
+    await _log_phones(session, subject, rows[: page.limit])
     return _page(rows, page.limit)

@@ -105,8 +105,8 @@ async def test_failed_sign_ins_are_recorded_and_audited(app, session):
         )
     ).all()
     assert [(e.object_id, e.detail["phone"], e.client_ip) for e in failures] == [
-        (str(user.id), "+84912345678", "203.0.113.9"),
-        (None, "+84987000111", "203.0.113.9"),
+        (str(user.id), "+8491*****78", "203.0.113.9"),  # masked in the audit trail
+        (None, "+8498*****11", "203.0.113.9"),
     ]
     assert all(set(e.detail) == {"phone"} for e in failures)  # never the password tried
     assert await session.scalar(select(func.count()).select_from(LoginAttempt)) == 2

@@ -21,7 +21,7 @@ async def test_user_create_is_audited_with_actor_request_and_no_secret(app, clie
     await session.commit()
     body = {
         "phone": "0912345678",
-        "password": "mat-khau-123",
+        "password": "ngo-14-cay-bang",
         "role": "team_member",
         "full_name": "A",
     }
@@ -33,8 +33,10 @@ async def test_user_create_is_audited_with_actor_request_and_no_secret(app, clie
     assert (event.object_type, event.object_id) == ("user", r.json()["id"])
     assert event.request_id == "req-user-create"
     assert event.client_ip == "127.0.0.1"
-    assert event.after["phone"] == "+84912345678" and event.before is None
-    assert "password_hash" not in event.after and "mat-khau-123" not in str(event.after)
+    # Personal data stays out of the long-kept trail: the number is masked.
+    assert event.after["phone"] == "+8491*****78" and event.before is None
+    assert "912345678" not in str(event.after)
+    assert "password_hash" not in event.after and "ngo-14-cay-bang" not in str(event.after)
 
 
 async def test_unit_create_update_move_delete_are_audited(app, client, session):
@@ -128,3 +130,24 @@ async def test_audit_table_refuses_update_and_delete(session, statement):
     assert await session.scalar(select(AuditEvent.action).where(AuditEvent.id == event_id)) == (
         "test.probe"
     )
+
+
+async def test_phone_numbers_are_masked_in_every_snapshot_and_detail(session):
+    from backend.audit.service import mask_phone, record
+
+    event = await record(
+        session,
+        actor=None,
+        action="x.update",
+        object_type="x",
+        before={"landlord_phone": "+84912345678", "members": [{"phone": "0987654321"}]},
+        after={"board_phone": "+84283456789", "name": "Nhà trọ"},
+        detail={"phone": "+84912345678", "count": 2},
+    )
+    assert event.before == {
+        "landlord_phone": "+8491*****78",
+        "members": [{"phone": "0987****21"}],
+    }
+    assert event.after == {"board_phone": "+8428*****89", "name": "Nhà trọ"}
+    assert event.detail == {"phone": "+8491*****78", "count": 2}
+    assert mask_phone("123") == "***"

@@ -1,6 +1,7 @@
 """`ttq import houses FILE [--dry-run] [--as PHONE]` on a migrated temporary SQLite file."""
 
 import asyncio
+import sqlite3
 
 import pytest
 from sqlalchemy import func, select
@@ -117,3 +118,30 @@ def test_file_problems_are_one_clear_line(db, tmp_path):
     path.write_bytes(csv_bytes(["Mã nhà trọ"], [["A"]]))
     r = runner.invoke(cli, ["import", "houses", str(path)])
     assert r.exit_code == 1 and "Vĩ độ" in r.output
+
+
+def test_a_dry_run_never_holds_the_write_lock(db, tmp_path):
+    # While a dry run works through its rows, another writer (a sign-in, an upload) must get
+    # SQLite's write lock at once: before, the dry run held it from its first row to the end.
+    from backend.imports.cli import _run
+
+    url, ward = db
+    path = url.removeprefix("sqlite+aiosqlite:///")
+    data = csv_bytes(HOUSE_HEADERS, [house_row(f"C-{i}", ward) for i in range(20)])
+    seen = []
+
+    def progress(done, total):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append("free")
+        except sqlite3.OperationalError as exc:
+            seen.append(str(exc))
+        finally:
+            other.close()
+
+    report = asyncio.run(_run("houses", data, "f.csv", True, None, progress))
+    assert report["created"] == 20 and report["dry_run"] is True
+    assert seen == ["free"] * 20
+    assert houses(url) == 0  # and nothing was written to the real database

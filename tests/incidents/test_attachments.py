@@ -143,10 +143,15 @@ async def test_sensitive_case_media_withheld_from_union(app, client, city):
     listed = await client.get(
         f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.officer_gx)
     )
-    assert (
-        listed.json()["items"][0]["withheld"] is True
-        and listed.json()["items"][0]["download_url"] is None
+    [item] = listed.json()["items"]
+    assert item["withheld"] is True and item["download_url"] is None
+    # Nothing that could match a photo someone holds to the person who sent it.
+    assert (item["sha256"], item["size_bytes"], item["created_at"]) == (None, None, None)
+    assert item["content_type"] is None and item["kind"] == "photo"
+    full = await client.get(
+        f"/api/v1/incidents/{iid}/attachments", headers=auth(app, city.police_a1)
     )
+    assert full.json()["items"][0]["sha256"] and full.json()["items"][0]["size_bytes"]
     assert (await _content(client, app, city.officer_gx, iid, aid)).status_code == 403
     assert (await _content(client, app, city.police_a1, iid, aid)).status_code == 200
     assert (await _content(client, app, city.member_a, iid, aid)).status_code == 200  # reporter

@@ -6,9 +6,16 @@ import pytest
 from backend.core.clock import ReadingClock, installed
 from backend.notifications.channels.sms import RecordingSmsProvider
 from backend.notifications.dispatcher import Dispatcher
-from backend.notifications.wiring import build_channels
+from backend.notifications.wiring import build_channels, make_http
 from tests.notifications.helpers import Clock
 from tests.notifications.receiver import ReceiverServer
+
+
+@pytest.fixture
+def settings(settings):
+    """The local receiver on 127.0.0.1 is an internal host: allowed by name, as a closed
+    deployment would allow its own; every other internal address stays refused."""
+    return settings.model_copy(update={"notify_webhook_allowed_hosts": ["127.0.0.1"]})
 
 
 @pytest.fixture
@@ -37,7 +44,7 @@ async def make_dispatcher(app, settings, clock, sms):
 
     def make(*, channels=None, worker_id: str = "test-worker", fcm_client=None, **overrides):
         s = settings.model_copy(update=overrides)
-        http = httpx.AsyncClient(timeout=5)
+        http = make_http(s)  # the production client: connect-time address checks included
         clients.append(http)
         if channels is None:
             channels = build_channels(

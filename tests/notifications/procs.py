@@ -31,6 +31,8 @@ def service_env(database_url: str, **settings: str) -> dict[str, str]:
         TTQ_LOG_JSON="false",
         TTQ_LOG_LEVEL="INFO",
         TTQ_NOTIFY_JOBS="[]",
+        # The local receiver is an internal host: allowed by name, like a closed deployment's.
+        TTQ_NOTIFY_WEBHOOK_ALLOWED_HOSTS='["127.0.0.1"]',
         TTQ_NOTIFY_POLL_SECONDS="0.2",
     )
     env.update({f"TTQ_{k.upper()}": str(v) for k, v in settings.items()})

@@ -115,3 +115,24 @@ async def test_routing_endpoint(app, client, world):
     assert [u["id"] for u in r.json()["items"]] == [str(world.police_a.id)]
     r = await client.get(f"{URL}/liaisons", headers=auth(app, world.officer_x))
     assert r.status_code == 422 and r.json()["code"] == "admin_unit_or_site"
+
+
+async def test_a_site_jurisdiction_is_scoped_like_its_site(app, client, session, world):
+    # site_a belongs to union X: officer Y gets 404 on the site, so on its jurisdiction too.
+    site_police = await make_liaison(session, sites=[world.site_a])
+    await session.commit()
+    [row] = (
+        await client.get(
+            URL, headers=auth(app, world.admin), params={"user_id": str(site_police.id)}
+        )
+    ).json()["items"]
+    y, x = auth(app, world.officer_y), auth(app, world.officer_x)
+    assert (await client.get(f"/api/v1/sites/{world.site_a.id}", headers=y)).status_code == 404
+    assert (await client.get(f"{URL}/{row['id']}", headers=y)).status_code == 404
+    listed = (await client.get(URL, headers=y)).json()["items"]
+    assert row["id"] not in {j["id"] for j in listed}
+    r = await client.get(f"{URL}/liaisons", headers=y, params={"site_id": str(world.site_a.id)})
+    assert r.status_code == 404
+    # The officer whose subtree holds the site still finds whom to call; ward rows stay visible.
+    assert (await client.get(f"{URL}/{row['id']}", headers=x)).status_code == 200
+    assert any(j["admin_unit_id"] == str(world.ward_a.id) for j in listed)

@@ -20,6 +20,7 @@ from backend.notifications.channels.base import (
     TargetGone,
 )
 from backend.notifications.channels.util import as_uuids, parse_retry_after
+from backend.notifications.channels.webhook_guard import DestinationRefused
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 # A subscription is read once per this many seconds per worker (not once per delivery); a
@@ -126,6 +127,8 @@ class WebhookChannel:
         }
         try:
             response = await self._http.post(url, content=body, headers=headers)
+        except DestinationRefused as exc:
+            raise PermanentError(f"destination refused: {exc}") from None
         except httpx.TransportError as exc:
             raise RetryableError(f"{type(exc).__name__}: {exc}") from None
         status = response.status_code
