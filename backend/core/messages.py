@@ -53,7 +53,6 @@ TITLES: dict[str, tuple[str, str]] = {
         "Webhook không được trỏ tới địa chỉ nội bộ",
         "A webhook may not target an internal address",
     ),
-    "nul_character": ("Dữ liệu chứa ký tự NUL không được phép", "Input contains a NUL character"),
     "weak_password": ("Mật khẩu quá yếu", "Password too weak"),
     "attachment_unsafe_content": (
         "Tệp đính kèm chứa nội dung không an toàn",
