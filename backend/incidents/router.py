@@ -161,7 +161,7 @@ async def put_incident(
 ):
     """Report an incident under the phone's UUID: 201 once, 200 for an identical re-send,
     409 `incident_conflict` for a different body under the same id."""
-    incident, created = await service.put_incident(
+    incident, created, current = await service.put_incident(
         session,
         subject=subject,
         incident_id=incident_id,
@@ -171,7 +171,7 @@ async def put_incident(
         now=utcnow(),
     )
     response.status_code = 201 if created else 200
-    return await read_incident(session, incident, subject, sealer, response)
+    return await read_incident(session, incident, subject, sealer, response, current=current)
 
 
 @incidents.get("/incidents/{incident_id}", name="incidents-get", response_model=IncidentRead)
