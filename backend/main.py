@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; each call has its own engine (tests build many)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -25,7 +25,7 @@ incidents = APIRouter(prefix="/api/v1", tags=["incidents"])
 QueueReader = Annotated[Subject, allowed("incident.queue")]
 
 
-def _filters(
+async def _filters(
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     severity: Annotated[list[int] | None, Query(max_length=4)] = None,
     status: Annotated[list[str] | None, Query(max_length=11)] = None,
