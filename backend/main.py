@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from backend.accounts.auth_router import router as auth_router
 from backend.accounts.router import router as users_router
@@ -38,6 +39,16 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`; titles are 
 `Accept-Language` prefers English. Lists use cursor pagination (`cursor`, `limit`, `next_cursor`).
 Updates need `If-Match` with the `ETag` you read; a stale one answers 412.
 """
+
+
+# Streams must reach the client as they are written (live events; exports whose first bytes
+# must come at once): gzip would hold them back to fill its blocks. XLSX is a zip already.
+NEVER_GZIPPED = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/pdf",
+)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -81,6 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    if settings.gzip_minimum_size:
+        app.add_middleware(
+            GZipMiddleware,
+            minimum_size=settings.gzip_minimum_size,
+            compresslevel=settings.gzip_level,
+            exclude_content_types=NEVER_GZIPPED,
         )
     app.add_middleware(RequestContextMiddleware)
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # before it is killed and restarted (uvicorn's default of 5 s killed busy workers).
     serve_worker_healthcheck_seconds: int = Field(default=60, ge=1, le=3600)
 
+    # Answers at least this big (bytes) are gzipped when the client sends Accept-Encoding: gzip
+    # (sync feeds shrink 5-10x); 0 turns compression off. Streams are never compressed.
+    gzip_minimum_size: int = Field(default=1024, ge=0)
+    gzip_level: int = Field(default=5, ge=1, le=9)  # 5: most of level 9's gain, a third its CPU
+
     # Freeze the start-up heap out of the garbage collector (backend/core/heap.py).
     # None = on unless the environment is "test" (a test process starts many apps).
     gc_freeze: bool | None = None
