@@ -14,7 +14,6 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.text import fold
 from backend.incidents import transitions, workflow
-from backend.incidents.dbutil import insert_once
 from backend.incidents.journal import journal
 from backend.incidents.schemas import IncidentPut
 from backend.incidents.sealing import Sealer
@@ -259,10 +258,8 @@ async def _record_new(session, *, incident, subject, body, sealer, settings, now
             )
             or False
         )
-    if not await insert_once(session, incident):
-        j.discard()
+    if not await j.write(session, new=incident):
         return None
     make_transient_to_detached(incident)  # stored as it is: no reload, no UPDATE
     session.add(incident)
-    await j.write(session)
     return opened
