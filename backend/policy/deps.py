@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
 
 from backend.core.db import SessionDep
 from backend.core.errors import Unauthorized
 from backend.core.security import decode_access_token
-from backend.models import Device, User
+from backend.models import User
 from backend.policy.scopes import authorize
-from backend.policy.subject import Subject, load_subject
+from backend.policy.subject import Subject, load_caller, load_subject
 
 TOKEN_URL = "/api/v1/auth/token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -34,22 +33,22 @@ async def current_user(
         device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
     except (ValueError, TypeError):
         raise Unauthorized() from None
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
+    caller = await load_caller(session, user_id, device_id)
+    if caller is None or not caller.user.is_active or caller.device_revoked:
         raise Unauthorized()
-    if device_id is not None:
-        revoked = await session.scalar(select(Device.revoked_at).where(Device.id == device_id))
-        if revoked is not None:
-            raise Unauthorized()
     request.state.device_id = device_id
-    return user
+    request.state.caller = caller  # the scope came with the user: current_subject reuses it
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def current_subject(session: SessionDep, user: CurrentUser) -> Subject:
-    """The caller with their scope, as the policy layer needs it."""
+async def current_subject(request: Request, session: SessionDep, user: CurrentUser) -> Subject:
+    """The caller with their scope, as the policy layer needs it (read with the user)."""
+    caller = getattr(request.state, "caller", None)
+    if caller is not None and caller.user is user:
+        return caller.subject
     return await load_subject(session, user)
 
 
