@@ -37,7 +37,8 @@ ME = "SELECT id, phone, full_name, role, is_active FROM user_account WHERE id = 
 
 @asynccontextmanager
 async def lifespan(app):
-    app.state.pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=4, max_size=20)
+    size = int(os.environ.get("BARE_POOL", "8"))
+    app.state.pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=2, max_size=size)
     yield
     await app.state.pool.close()
 
