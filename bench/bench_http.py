@@ -89,12 +89,12 @@ def tree_rss_mb(pid: int) -> list[float]:
 class Server:
     """A server process group started for the bench, stopped at the end (only what we started)."""
 
-    def __init__(self, name: str, argv: list[str], env: dict, port: int, probe: str, log: Path):
+    def __init__(self, name, argv, env: dict, port: int, probe: str, log: Path, cwd: Path = ROOT):
         self.name, self.port, self.probe = name, port, probe
         self.log = open(log, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             argv,
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **env},
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -180,6 +180,43 @@ FIGURES = {
 }
 
 
+# Serves an older checkout with its own code, its pool kept to 4 + 4 like the others here.
+LAUNCHER = """
+import backend.main as m
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+_make = m.make_engine
+
+
+def _small(url, *args, **kwargs):
+    kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=4)
+    return _make(url, *args, **kwargs)
+
+
+m.make_engine = _small
+create_app = m.create_app
+"""
+
+
+def reference_server(src: Path, env: dict, port: int, logs: Path, workers: str) -> Server:
+    (src / "ttq_bench_reference.py").write_text(LAUNCHER)
+    argv = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "uvicorn",
+        "ttq_bench_reference:create_app",
+        "--factory",
+        "--workers",
+        workers,
+        "--port",
+        str(port),
+        "--app-dir",
+        str(src),
+    ]
+    ref_env = {**env, "PYTHONPATH": str(src)}
+    return Server("ref", argv, ref_env, port, "/readyz", logs / "ref.log", cwd=src)
+
+
 def run_figure(figure, servers, world, args) -> dict:
     script, ttq_path, bare_path, key = FIGURES[figure]
     tokens = world["tokens"]
@@ -192,7 +229,9 @@ def run_figure(figure, servers, world, args) -> dict:
         "bare": (servers["bare"], {**base_env, key: bare_path}),
         "ttq": (servers["ttq"], {**base_env, key: ttq_path}),
     }
-    results: dict[str, list[dict]] = {"bare": [], "ttq": []}
+    if "ref" in servers:
+        sides["ref"] = (servers["ref"], {**base_env, key: ttq_path})
+    results: dict[str, list[dict]] = {name: [] for name in sides}
     for server, env in sides.values():  # warm-up: connections, plans, caches
         wrk(f"http://127.0.0.1:{server.port}", script, env, args.connections, 3)
     print(f"\n== {figure}: {args.rounds} rounds x {args.seconds} s, {args.connections} connections")
@@ -215,7 +254,7 @@ def run_figure(figure, servers, world, args) -> dict:
             if res["non2xx"] or res["sock_errors"]:
                 print(res["raw"])
     summary = {}
-    for name in ("bare", "ttq"):
+    for name in sides:
         rps = [x["rps"] for x in results[name]]
         p99 = [x["p99"] for x in results[name]]
         cpu = [x["cpu_ms"] for x in results[name]]
@@ -241,6 +280,14 @@ def run_figure(figure, servers, world, args) -> dict:
         f"{', '.join(f'{x:.2f}' for x in rps_ratio)}); p99 {statistics.median(p99_ratio):.2f}x "
         f"(rounds {', '.join(f'{x:.2f}' for x in p99_ratio)}); CPU/req {t['cpu'] / b['cpu']:.2f}x"
     )
+    if "ref" in summary:
+        r = summary["ref"]
+        print(
+            f"   ref/bare req/s {r['rps'] / b['rps']:.2f}x, p99 {r['p99'] / b['p99']:.2f}x, "
+            f"CPU/req "
+            f"{r['cpu'] / b['cpu']:.2f}x; TTQ/ref req/s {t['rps'] / r['rps']:.2f}x, "
+            f"CPU/req {t['cpu'] / r['cpu']:.2f}x"
+        )
     return summary
 
 
@@ -264,6 +311,11 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=64)
     parser.add_argument("--port", type=int, default=18401, help="TTQ; the bare app gets +1")
     parser.add_argument("--keep", action="store_true", help="leave servers running (debug)")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="another checkout of TTQ (e.g. `git archive main`): served too, as `ref`",
+    )
     args = parser.parse_args()
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
     world = asyncio.run(prepare(url, args.teams))
@@ -310,6 +362,8 @@ def main() -> None:
             logs / "bare.log",
         ),
     }
+    if args.reference:
+        servers["ref"] = reference_server(args.reference, ttq_env, args.port + 2, logs, w)
     try:
         for s in servers.values():
             s.wait_ready()
