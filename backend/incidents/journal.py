@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, select, union_all
+from sqlalchemy import event, insert, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -237,6 +237,8 @@ def journal(session: AsyncSession) -> Journal:
     found = session.info.get(_KEY)
     if found is None:
         found = session.info[_KEY] = Journal()
+        # Rows noted for a change that was rolled back must never be written by a later one.
+        event.listen(session.sync_session, "after_soft_rollback", lambda *_: found.discard())
     return found
 
 
