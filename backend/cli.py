@@ -199,7 +199,9 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_config=None,
-        access_log=False,  # RequestContextMiddleware logs each request once, with its id
+        # The app logs every request itself (JSON, with the request id): no second line.
+        access_log=False,
+        timeout_worker_healthcheck=settings.serve_worker_healthcheck_seconds,
     )
 
 

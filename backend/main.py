@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from backend.accounts.auth_router import router as auth_router
 from backend.accounts.router import router as users_router
@@ -45,6 +46,16 @@ Updates need `If-Match` with the `ETag` you read; a stale one answers 412.
 """
 
 
+# Streams must reach the client as they are written (live events; exports whose first bytes
+# must come at once): gzip would hold them back to fill its blocks. XLSX is a zip already.
+NEVER_GZIPPED = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/pdf",
+)
+
+
 def _operation_id(route: APIRoute) -> str:
     # Route names are the operation ids ("teams-list"), so generated clients read cleanly.
     return route.name
@@ -54,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; each call has its own engine (tests build many)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -88,6 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    if settings.gzip_minimum_size:
+        app.add_middleware(
+            GZipMiddleware,
+            minimum_size=settings.gzip_minimum_size,
+            compresslevel=settings.gzip_level,
+            exclude_content_types=NEVER_GZIPPED,
         )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeaders)  # outermost: even a crash's 500 carries the headers

@@ -94,9 +94,13 @@ async def logout(request: Request, session: SessionDep, user: CurrentUser) -> Re
 
 
 @router.get("/me", name="me-get", response_model=UserRead)
-async def me(session: SessionDep, user: CurrentUser) -> UserRead:
+async def me(request: Request, session: SessionDep, user: CurrentUser) -> UserRead:
     """Who I am, with my scope."""
-    ids = await service.load_scope_unit_ids(session, user_id=user.id)
+    caller = getattr(request.state, "caller", None)
+    if caller is not None and caller.user is user:
+        ids = caller.scope_unit_ids  # read with the user, in the same statement
+    else:
+        ids = await service.load_scope_unit_ids(session, user_id=user.id)
     return UserRead.model_validate(user, from_attributes=True).model_copy(
         update={"scope_unit_ids": ids}
     )

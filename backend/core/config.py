@@ -31,6 +31,30 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # None = JSON lines when stderr is not a terminal, readable lines when it is.
     log_json: bool | None = None
+    # --- database pool (PostgreSQL; per process) ---
+    # Defaults fit PostgreSQL's default max_connections (100): two API processes and a worker
+    # hold at most 3 x (10 + 10) = 60, leaving room for psql, migrations and a second worker.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # Seconds a request waits for a free connection before it answers 503 with Retry-After
+    # (never a 30 s hang): a full pool means the database is the bottleneck, so shed load.
+    db_pool_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    # A round trip per checkout to test the connection; off: a broken connection fails its
+    # request and the pool is refreshed (SQLAlchemy invalidates it on a disconnect error).
+    db_pool_pre_ping: bool = False
+    # Prepared statements cached per connection (asyncpg and SQLAlchemy). Behind PgBouncer in
+    # transaction mode set 0: statements are then unnamed-per-use and never cached.
+    db_statement_cache_size: int = Field(default=100, ge=0)
+    # `ttq serve --workers N`: seconds a worker may take to answer the supervisor's health ping
+    # before it is killed and restarted (uvicorn's default of 5 s killed busy workers).
+    serve_worker_healthcheck_seconds: int = Field(default=60, ge=1, le=3600)
+
+    # Answers at least this big (bytes) are gzipped when the client sends Accept-Encoding: gzip
+    # (sync feeds shrink 5-10x); 0 turns compression off. Streams are never compressed.
+    gzip_minimum_size: int = Field(default=1024, ge=0)
+    gzip_level: int = Field(default=5, ge=1, le=9)  # 5: most of level 9's gain, a third its CPU
+
     # Freeze the start-up heap out of the garbage collector (backend/core/heap.py).
     # None = on unless the environment is "test" (a test process starts many apps).
     gc_freeze: bool | None = None

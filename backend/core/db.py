@@ -1,5 +1,6 @@
 """Engines and sessions: one code path for SQLite (embedded default) and PostgreSQL."""
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from backend.core.config import Settings
 from backend.core.errors import DomainError
 from backend.core.sqlite_tx import install_sqlite_transactions
 
@@ -35,7 +37,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+def _statement_name() -> str:
+    # Unique names: behind PgBouncer (transaction mode) a server connection is shared by
+    # clients, and asyncpg's numbered names would collide.
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def make_engine(url: str, settings: Settings | None = None, **kwargs) -> AsyncEngine:
     """Create the async engine with the per-backend settings the design asks for."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
@@ -43,9 +51,28 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         install_sqlite_transactions(engine)  # reads outside, writes BEGIN IMMEDIATE
         return engine
+    # No settings given (tests, tools): the defaults, without reading the environment.
+    settings = settings or Settings.model_construct()
     if "poolclass" not in kwargs:
-        kwargs.update(pool_size=10, max_overflow=20)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        kwargs.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            pool_recycle=settings.db_pool_recycle_seconds,
+        )
+    if settings.db_statement_cache_size == 0:
+        kwargs["connect_args"] = {
+            **kwargs.get("connect_args", {}),
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _statement_name,
+        }
+    else:
+        kwargs["connect_args"] = {
+            **kwargs.get("connect_args", {}),
+            "prepared_statement_cache_size": settings.db_statement_cache_size,
+        }
+    return create_async_engine(url, pool_pre_ping=settings.db_pool_pre_ping, **kwargs)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

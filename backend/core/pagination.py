@@ -58,7 +58,7 @@ class PageParams(BaseModel):
     limit: int
 
 
-def page_params(
+async def page_params(
     request: Request,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, description="page size; capped by the server")] = 50,

@@ -67,7 +67,7 @@ async def dashboard_scope(session: SessionDep, subject: Reader, scope: ScopePara
 ScopeDep = Annotated[Scope, Depends(dashboard_scope)]
 
 
-def period_of(first: FromParam = None, to: ToParam = None) -> service.Period:
+async def period_of(first: FromParam = None, to: ToParam = None) -> service.Period:
     return service.make_period(first, to, today=local_date(utcnow()))
 
 

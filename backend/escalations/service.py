@@ -1,8 +1,9 @@
 """Escalations: open one on a rung of the ladder, acknowledge it, hand it on, let it expire.
 
-There is at most one open escalation per incident; opening a new one supersedes the old. Each
-step writes the escalation row, a timeline line, an audit row and an outbox event in the
-caller's transaction.
+There is at most one open escalation per incident; opening a new one supersedes the old. This
+module decides whom to tell and changes the incident's clock; it writes no history itself:
+the caller's journal (``backend.incidents.journal``) writes the escalation row with its
+timeline line, audit row and outbox event, in the caller's transaction.
 """
 
 import uuid
@@ -17,11 +18,10 @@ from backend.core.errors import Invalid
 from backend.escalations import targets
 from backend.escalations.rules import ack_window
 from backend.escalations.targets import Rung
-from backend.incidents.timeline import Actor, add_entry, audit, touch
+from backend.incidents.timeline import Actor, touch
 from backend.models import AdminUnit, User
 from backend.models.incident import Escalation, Incident
 from backend.notifications import fallback
-from backend.notifications.outbox import enqueue
 from backend.policy import Role, load_subject, visible
 from backend.teams.jurisdictions import liaisons_for
 
@@ -73,10 +73,18 @@ async def open_escalation(
     settings: Settings,
     level: int,
     handler_kind: str,
+    fresh: bool = False,
 ) -> Escalation:
-    """Tell a rung about the incident, with a deadline to acknowledge; supersede the old one."""
-    await _close_open(session, incident, "superseded", now)
+    """Tell a rung about the incident, with a deadline to acknowledge; supersede the old one.
+
+    Returns the new escalation unsaved: the caller's journal writes it with its timeline line,
+    audit row and outbox event (``Journal.escalation_opened``). ``fresh``: the incident is being
+    created in this request, so it has no open escalation to supersede (no query).
+    """
+    if not fresh:
+        await _close_open(session, incident, "superseded", now)
     escalation = Escalation(
+        id=uuid.uuid4(),
         incident_id=incident.id,
         level=level,
         target_kind=rung.target_kind,
@@ -86,47 +94,14 @@ async def open_escalation(
         site_id=rung.site_id,
         recipient_user_ids=[str(u) for u in rung.recipients],
         reason=reason,
+        status=OPEN,
         created_at=now,
         created_by=actor.public_id,
         deadline_at=now + ack_window(incident.severity, settings),
     )
-    session.add(escalation)
     incident.handler_kind = handler_kind
     incident.ack_deadline_at = escalation.deadline_at
     touch(incident, now)
-    detail = {
-        "escalation_id": str(escalation.id),
-        "level": level,
-        "reason": reason,
-        "target_kind": rung.target_kind,
-        "target": rung.label,
-        "recipients": len(rung.recipients),
-        "deadline_at": escalation.deadline_at.isoformat(),
-    }
-    await add_entry(
-        session, incident=incident, actor=actor, kind="escalation", now=now, detail=detail
-    )
-    await audit(
-        session,
-        actor=actor,
-        action=f"incident.escalation.{reason}",
-        incident=incident,
-        detail=detail,
-    )
-    await enqueue(
-        session,
-        event_type="incident.escalated",
-        payload={
-            "incident_id": str(incident.id),
-            "category": incident.category,
-            "subtype": incident.subtype,
-            "severity": incident.severity,
-            "status": incident.status,
-            **detail,
-        },
-        recipient_user_ids=rung.recipients,
-        unit_ids=rung.unit_ids,
-    )
     return escalation
 
 
@@ -151,8 +126,10 @@ async def escalate_along(
     settings: Settings,
     after_key: str | None = None,
     level: int = 0,
-) -> Escalation | None:
-    """Open an escalation on the next rung of the police or union ladder, if one is left."""
+    fresh: bool = False,
+) -> tuple[Escalation, Rung] | None:
+    """Open an escalation on the next rung of the police or union ladder, if one is left
+    (unsaved, with its rung: the caller journals both)."""
     keys: set[str] = set()
     users: set[uuid.UUID] = set()
     if after_key is not None:  # climbing: skip who was told already; a fresh hand-over does not
@@ -161,7 +138,7 @@ async def escalate_along(
         rung = await targets.next_rung(rungs, after_key=after_key, told_keys=keys, told_users=users)
     if rung is None:
         return None
-    return await open_escalation(
+    escalation = await open_escalation(
         session,
         incident=incident,
         rung=rung,
@@ -171,7 +148,9 @@ async def escalate_along(
         settings=settings,
         level=level,
         handler_kind=kind,
+        fresh=fresh,
     )
+    return escalation, rung
 
 
 async def acknowledge_open(

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.config import Settings, get_settings
 from backend.escalations.service import escalate_along
-from backend.incidents.timeline import SYSTEM, add_entry, audit, touch
+from backend.incidents.journal import journal
+from backend.incidents.timeline import SYSTEM, touch
 from backend.models import utcnow
 from backend.models.incident import Escalation, Incident
 
@@ -39,6 +40,7 @@ async def check_deadlines(
         )
     ).all()
     opened: list[Escalation] = []
+    j = journal(session)
     for expired in due:
         # SKIP LOCKED here too: a request acting on the incident right now (perhaps
         # acknowledging it) holds its row; waiting for it could deadlock. Next tick retries.
@@ -66,20 +68,17 @@ async def check_deadlines(
             level=expired.level + 1,
         )
         if new is not None:
-            opened.append(new)
+            escalation, rung = new
+            j.escalation_opened(incident=incident, escalation=escalation, rung=rung, actor=SYSTEM)
+            opened.append(escalation)
             continue
         # Nobody above is left to tell: say so, and stop the clock so the job does not spin.
         incident.ack_deadline_at = None
         touch(incident, now)
         detail = {"escalation_id": str(expired.id), "reason": "ladder_exhausted"}
-        await add_entry(
-            session, incident=incident, actor=SYSTEM, kind="escalation", now=now, detail=detail
+        j.line(incident=incident, actor=SYSTEM, kind="escalation", now=now, detail=detail)
+        j.audit(
+            actor=SYSTEM, action="incident.escalation.exhausted", incident=incident, detail=detail
         )
-        await audit(
-            session,
-            actor=SYSTEM,
-            action="incident.escalation.exhausted",
-            incident=incident,
-            detail=detail,
-        )
+    await j.write(session)
     return opened

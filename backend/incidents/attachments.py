@@ -16,8 +16,9 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict, DomainError, Invalid
 from backend.incidents import media
 from backend.incidents.dbutil import insert_once
+from backend.incidents.journal import add_entry, audit
 from backend.incidents.storage import Storage
-from backend.incidents.timeline import Actor, add_entry, audit, touch
+from backend.incidents.timeline import Actor, touch
 from backend.incidents.workflow import FINISHED
 from backend.models.incident import Incident, IncidentAttachment
 

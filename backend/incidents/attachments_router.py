@@ -20,7 +20,7 @@ from backend.incidents.deps import (
     StorageDep,
     VisibleIncident,
 )
-from backend.incidents.timeline import audit
+from backend.incidents.journal import audit
 from backend.incidents.views import is_reporter, sensitive_persons
 from backend.models import utcnow
 from backend.models.incident import IncidentAttachment

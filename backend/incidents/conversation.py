@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.errors import Conflict, Invalid
+from backend.incidents.journal import add_entry, audit
 from backend.incidents.schemas import ReporterOut
 from backend.incidents.sealing import Sealer
-from backend.incidents.timeline import Actor, add_entry, audit, touch
+from backend.incidents.timeline import Actor, touch
 from backend.incidents.views import reporter_user_id
 from backend.models.incident import Incident, IncidentTimelineEntry
 from backend.notifications.outbox import enqueue

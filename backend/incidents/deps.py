@@ -14,15 +14,15 @@ from backend.policy import get_visible
 from backend.policy.deps import CurrentSubject
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _sealer(request: Request) -> Sealer:
+async def _sealer(request: Request) -> Sealer:
     return sealer_for(request.app.state.settings)
 
 
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     return storage_for(request.app.state.settings)
 
 

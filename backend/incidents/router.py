@@ -26,7 +26,7 @@ incidents = APIRouter(prefix="/api/v1", tags=["incidents"])
 QueueReader = Annotated[Subject, allowed("incident.queue")]
 
 
-def _filters(
+async def _filters(
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     severity: Annotated[list[int] | None, Query(max_length=4)] = None,
     status: Annotated[list[str] | None, Query(max_length=11)] = None,
@@ -167,7 +167,7 @@ async def put_incident(
     """Report an incident (báo vụ việc) under the phone's UUID: 201 once, 200 for an identical re-
     send,
     409 `incident_conflict` for a different body under the same id."""
-    incident, created = await service.put_incident(
+    incident, created, current = await service.put_incident(
         session,
         subject=subject,
         incident_id=incident_id,
@@ -177,7 +177,7 @@ async def put_incident(
         now=utcnow(),
     )
     response.status_code = 201 if created else 200
-    return await read_incident(session, incident, subject, sealer, response)
+    return await read_incident(session, incident, subject, sealer, response, current=current)
 
 
 @incidents.get("/incidents/{incident_id}", name="incidents-get", response_model=IncidentRead)

@@ -13,11 +13,18 @@ from backend.policy import Subject
 
 
 async def read_incident(
-    session: AsyncSession, incident: Incident, subject: Subject, sealer: Sealer, response: Response
+    session: AsyncSession,
+    incident: Incident,
+    subject: Subject,
+    sealer: Sealer,
+    response: Response,
+    *,
+    current: object = transitions.UNKNOWN,
 ) -> IncidentRead:
-    """The incident in the caller's view, with the moves open to them and its ETag."""
+    """The incident in the caller's view, with the moves open to them and its ETag
+    (``current``: its open escalation when the caller knows it, saving a query)."""
     options = await transitions.options_for(
-        session, incident=incident, subject=subject, sealer=sealer
+        session, incident=incident, subject=subject, sealer=sealer, current=current
     )
     set_etag(response, incident.version)
     return await render(

@@ -4,22 +4,34 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.text import fold
-from backend.incidents import transitions
-from backend.incidents.dbutil import insert_once
+from backend.incidents import transitions, workflow
+from backend.incidents.journal import journal
 from backend.incidents.schemas import IncidentPut
 from backend.incidents.sealing import Sealer
-from backend.incidents.timeline import Actor, add_entry, audit, incident_snapshot
+from backend.incidents.timeline import Actor, incident_snapshot
+from backend.incidents.transitions import UNKNOWN
 from backend.incidents.views import is_reporter
 from backend.models import BoardingHouse, Enterprise, Site, SiteAdminUnit, Team, User
 from backend.models.incident import Incident, IncidentCategory
 from backend.policy import Subject, authorize, get_visible
+
+
+class Stored(NamedTuple):
+    """What a PUT did: the incident, whether this request created it, and (when it did) the
+    escalation it opened, so the answer needs no query to know who may act next."""
+
+    incident: Incident
+    created: bool
+    escalation: object = UNKNOWN  # Escalation | None
 
 
 def request_hash(body: IncidentPut) -> str:
@@ -36,12 +48,21 @@ def request_hash(body: IncidentPut) -> str:
 async def _category(
     session: AsyncSession, code: str, subtype: str | None
 ) -> tuple[IncidentCategory, IncidentCategory | None]:
-    category = await session.get(IncidentCategory, code)
+    """The category and sub-type rows, in one query (they stay in the identity map for routing
+    and the answer's redaction rules)."""
+    codes = [code] if subtype is None else [code, f"{code}.{subtype}"]
+    rows = {
+        row.code: row
+        for row in (
+            await session.scalars(select(IncidentCategory).where(IncidentCategory.code.in_(codes)))
+        ).all()
+    }
+    category = rows.get(code)
     if category is None or category.parent_code is not None or not category.active:
         raise Invalid(code="unknown_category", category=code)
     sub = None
     if subtype is not None:
-        sub = await session.get(IncidentCategory, f"{code}.{subtype}")
+        sub = rows.get(f"{code}.{subtype}")
         if sub is None or sub.parent_code != code or not sub.active:
             raise Invalid(code="unknown_category", category=code, subtype=subtype)
     return category, sub
@@ -104,13 +125,16 @@ async def put_incident(
     sealer: Sealer,
     settings: Settings,
     now: datetime,
-) -> tuple[Incident, bool]:
+) -> Stored:
     """Create an incident under the phone's id; an identical re-send returns the stored one."""
     digest = request_hash(body)
     if await session.scalar(select(Incident.id).where(Incident.id == incident_id)):
-        return await _replay(
-            session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
-        ), False
+        return Stored(
+            await _replay(
+                session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
+            ),
+            False,
+        )
     authorize(subject, "incident.create")
     team = await _team(session, subject, body.team_id)
     category, sub = await _category(session, body.category, body.subtype)
@@ -182,14 +206,37 @@ async def put_incident(
         incident.persons_sealed = sealer.seal(
             [p.model_dump(mode="json") for p in body.persons_involved], bound_to=incident.id
         )
-    if not await insert_once(session, incident):
-        return await _replay(
-            session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
-        ), False
-    incident = await session.get(Incident, incident_id)
-    actor = Actor(subject=subject, is_reporter=True, sealed=body.protect_reporter)
-    await add_entry(
+    created = await _record_new(
         session,
+        incident=incident,
+        subject=subject,
+        body=body,
+        sealer=sealer,
+        settings=settings,
+        now=now,
+    )
+    if created is None:
+        return Stored(
+            await _replay(
+                session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
+            ),
+            False,
+        )
+    return Stored(incident, True, created or None)
+
+
+async def _record_new(session, *, incident, subject, body, sealer, settings, now):
+    """The new incident's steps, planned in memory, then written once each.
+
+    Create (draft) → submit → route (police: the system's escalate move) → escalation opened:
+    the incident row is inserted in its final state (no UPDATE after it), the escalation,
+    timeline lines, audit rows and outbox events in one INSERT per table. Returns the open
+    escalation (or False when none was opened), or None when another request stored this id
+    first (nothing of this one is written).
+    """
+    j = journal(session)
+    actor = Actor(subject=subject, is_reporter=True, sealed=body.protect_reporter)
+    j.line(
         incident=incident,
         actor=actor,
         kind="transition",
@@ -197,21 +244,22 @@ async def put_incident(
         action="create",
         to_status="draft",
     )
-    await audit(
-        session,
-        actor=actor,
-        action="incident.create",
-        incident=incident,
-        after=incident_snapshot(incident),
+    j.audit(
+        actor=actor, action="incident.create", incident=incident, after=incident_snapshot(incident)
     )
+    opened = False
     if body.submit:
-        await transitions.apply(
-            session,
-            incident=incident,
-            actor=actor,
-            action="submit",
-            sealer=sealer,
-            settings=settings,
-            now=now,
+        transitions.move(
+            j, incident=incident, actor=actor, transition=workflow.TRANSITIONS["submit"], now=now
         )
-    return incident, True
+        opened = (
+            await transitions.route(
+                session, j, incident=incident, sealer=sealer, settings=settings, now=now, fresh=True
+            )
+            or False
+        )
+    if not await j.write(session, new=incident):
+        return None
+    make_transient_to_detached(incident)  # stored as it is: no reload, no UPDATE
+    session.add(incident)
+    return opened

@@ -1,4 +1,4 @@
-"""The incident timeline and its audit twin: every transition, comment and escalation, once each.
+"""Who acts on an incident, and reading its timeline. Writing it is ``backend.incidents.journal``.
 
 A protected reporter acts anonymously: their timeline lines and audit rows name no user, only
 ``actor_is_reporter`` — otherwise the timeline would undo the seal.
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit.service import record, snapshot
+from backend.audit.service import snapshot
 from backend.models.incident import Incident, IncidentTimelineEntry
 from backend.policy import Subject
 
@@ -58,65 +58,6 @@ def touch(incident: Incident, now: datetime) -> None:
     """Mark a change: new ETag, and the `since` feed picks it up."""
     incident.version += 1
     incident.updated_at = now
-
-
-async def add_entry(
-    session: AsyncSession,
-    *,
-    incident: Incident,
-    actor: Actor,
-    kind: str,
-    now: datetime,
-    action: str | None = None,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    comment: str | None = None,
-    reply_to_id: int | None = None,
-    detail: dict[str, Any] | None = None,
-) -> IncidentTimelineEntry:
-    """Append one line to the incident's timeline."""
-    entry = IncidentTimelineEntry(
-        incident_id=incident.id,
-        at=now,
-        actor_id=actor.public_id,
-        actor_role=actor.role,
-        actor_is_reporter=actor.is_reporter,
-        kind=kind,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        comment=comment,
-        reply_to_id=reply_to_id,
-        detail=detail,
-    )
-    session.add(entry)
-    await session.flush()
-    return entry
-
-
-async def audit(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    action: str,
-    incident: Incident,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Write the audit row of an incident change (anonymous for a protected reporter)."""
-    if actor.sealed:
-        detail = {**(detail or {}), "actor": "protected_reporter"}
-    await record(
-        session,
-        actor=None if actor.sealed else actor.subject,
-        action=action,
-        object_type="incident",
-        object_id=incident.id,
-        before=before,
-        after=after,
-        detail=detail,
-    )
 
 
 async def entries(

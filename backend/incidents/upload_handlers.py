@@ -35,7 +35,7 @@ async def handle_incidents(ctx: UploadContext, items: list[Envelope]) -> list[It
     for env in items:
         body = IncidentPut.model_validate(env.item.model_dump(exclude={"kind", "id"}))
         try:
-            _, created = await service.put_incident(
+            _, created, _ = await service.put_incident(
                 ctx.session,
                 subject=ctx.subject,
                 incident_id=env.item.id,

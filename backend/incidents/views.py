@@ -16,6 +16,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from backend.audit.service import record
 from backend.incidents.schemas import IncidentRead, PersonInvolved, ReporterOut
@@ -46,6 +47,10 @@ async def sensitive_persons(session: AsyncSession, incident: Incident) -> bool:
     codes = [incident.category]
     if incident.subtype:
         codes.append(f"{incident.category}.{incident.subtype}")
+    # The rows this request already loaded (creating or routing it) answer without a query.
+    known = [session.identity_map.get(identity_key(IncidentCategory, code)) for code in codes]
+    if all(row is not None for row in known):
+        return any(row.sensitive_persons for row in known)
     flags = (
         await session.scalars(
             select(IncidentCategory.sensitive_persons).where(IncidentCategory.code.in_(codes))

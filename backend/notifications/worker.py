@@ -31,7 +31,7 @@ def check_settings(settings: Settings) -> None:
 async def run_worker(settings: Settings, *, worker_id: str | None = None, once: bool = False):
     """Deliver until stopped (or one batch with ``once``)."""
     check_settings(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings)
     sessions = make_session_factory(engine)
     http = make_http(settings)
     listener = None

@@ -16,7 +16,7 @@ def _run(job, now: datetime | None):
     settings = get_settings()
 
     async def work():
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings)
         try:
             async with make_session_factory(engine)() as session:
                 result = await job(session, now=now, settings=settings)

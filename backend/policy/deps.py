@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from backend.core.auth import TOKEN_URL, CurrentUser, current_user, oauth2_scheme
 from backend.core.db import SessionDep
@@ -12,8 +12,11 @@ from backend.policy.subject import Subject, load_subject
 __all__ = ["TOKEN_URL", "CurrentSubject", "CurrentUser", "allowed", "current_user", "oauth2_scheme"]
 
 
-async def current_subject(session: SessionDep, user: CurrentUser) -> Subject:
-    """The caller with their scope, as the policy layer needs it."""
+async def current_subject(request: Request, session: SessionDep, user: CurrentUser) -> Subject:
+    """The caller with their scope, as the policy layer needs it (read with the user)."""
+    caller = getattr(request.state, "caller", None)
+    if caller is not None and caller.user is user:
+        return caller.subject
     return await load_subject(session, user)
 
 

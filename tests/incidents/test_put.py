@@ -148,3 +148,19 @@ async def test_batch_upload_incident_kind(app, client, session, city):
     r = await client.post("/api/v1/sync/upload", json=payload, headers=h)
     assert [x["status"] for x in r.json()["results"]] == ["duplicate", "conflict"]
     assert await session.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+async def test_rows_noted_before_a_rollback_are_never_written(session):
+    """The journal forgets what it holds when the transaction rolls back."""
+    from sqlalchemy import text
+
+    from backend.incidents.journal import journal
+    from backend.incidents.timeline import SYSTEM
+
+    await session.execute(text("SELECT 1"))  # inside a transaction, as a request is
+    j = journal(session)
+    j.tell(event_type="test.noted", payload={}, recipient_user_ids=[])
+    j.audit(actor=SYSTEM, action="test.noted", incident=type("I", (), {"id": "x"})())
+    await session.rollback()
+    assert not j.events and not j.audits
+    await j.write(session)  # nothing left to write
