@@ -46,7 +46,7 @@ def _serve(app) -> tuple[_Server, threading.Thread, int]:
 
 
 async def test_live_server_keeps_the_contract(app, session, tmp_path: Path):
-    await seed(session)
+    await seed(session, app.state.settings)
     await session.commit()
     admin = await session.scalar(select(User).where(User.phone == "+84901000001"))
     headers = auth(app, admin)

@@ -15,9 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Pages (the console under "/", Swagger under /docs) load only what the app serves itself.
 # Swagger UI and ReDoc are vendored by the console helper under /static; 'unsafe-inline'
-# styles are not allowed either.
+# styles are not allowed either. 'wasm-unsafe-eval' lets the field app compile its vendored QR
+# decoder (WebAssembly only; JavaScript eval stays forbidden).
 PAGE_CSP = (
-    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    b"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    b"img-src 'self' data: blob:; "
     b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     b"form-action 'self'; frame-ancestors 'none'"
 )
@@ -147,7 +149,8 @@ class SecurityHeaders:
                         headers.append((name, value))
                 if b"content-security-policy" not in present:
                     ctype = next((v for n, v in headers if n.lower() == b"content-type"), b"")
-                    is_page = ctype.lower().startswith(b"text/html")
+                    # A worker script's own answer sets the worker's policy: give it the page's.
+                    is_page = ctype.lower().startswith((b"text/html", b"text/javascript"))
                     headers.append((b"content-security-policy", PAGE_CSP if is_page else API_CSP))
                 message = {**message, "headers": headers}
             await send(message)

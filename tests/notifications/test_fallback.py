@@ -64,7 +64,7 @@ async def _chain(session, user_id) -> list[tuple[int, str, str]]:
 async def _listed_chain(client, app, user, iid) -> list[dict]:
     r = await client.get(f"/api/v1/incidents/{iid}/escalations", headers=auth(app, user))
     assert r.status_code == 200, r.text
-    [esc] = r.json()
+    [esc] = r.json()["items"]
     [chain] = esc["chains"]
     assert chain["user_id"] == str(user.id)
     return chain["steps"]
