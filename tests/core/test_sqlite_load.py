@@ -11,7 +11,10 @@ import asyncio
 import uuid
 from collections import Counter
 
+import pytest
+
 from tests.accounts.flows import bearer, mobile_login, refresh
+from tests.conftest import IS_PG
 from tests.factories import make_user
 from tests.factories_patrols import make_member, make_world, patrol_item, scan_item
 from tests.incidents.world import body
@@ -49,6 +52,10 @@ async def _phone(client, world, user, statuses: Counter) -> None:
         statuses[r.status_code] += 1
 
 
+@pytest.mark.skipif(
+    IS_PG,
+    reason="about the embedded SQLite default; on PostgreSQL a full pool answers 503 by design",
+)
 async def test_fifty_phones_at_once_get_no_5xx(client, session):
     world = await make_world(session)
     users = []
