@@ -159,3 +159,19 @@ def test_every_operation_has_a_human_summary(app):
         assert summary[0].isupper() and "\n" not in summary, (path, method, summary)
     ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
     assert "(báo vụ việc)" in ops["incidents-put"]["summary"]
+
+
+def test_if_match_is_required_where_the_server_answers_428_without_it(app):
+    """A generated client must send If-Match on updates; the incident actions take it optionally."""
+    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    seen = {}
+    for op_id, op in ops.items():
+        for param in op.get("parameters", []):
+            if param["name"] == "If-Match":
+                seen[op_id] = param["required"]
+                assert param["schema"] == {"type": "string"}, op_id
+                if param["required"]:
+                    assert "428" in op["responses"], op_id
+    assert seen["teams-update"] is True and seen["patrol-plans-update"] is True
+    assert seen["incidents-transition"] is False
+    assert sum(seen.values()) >= 20, seen

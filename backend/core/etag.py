@@ -27,6 +27,20 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
     raise PreconditionFailed(current_etag=etag_for(current_version))
 
 
+# The server answers a missing If-Match with 428 and the current ETag (a problem a client can act
+# on), so the parameter stays optional to FastAPI; the spec still says required, through this
+# marker that backend/core/openapi.py turns into ``required: true``.
+REQUIRED_MARK = "x-ttq-required"
+
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="ETag of the version being changed")
+    str | None,
+    Header(
+        alias="If-Match",
+        description="ETag of the version being changed (428 without it)",
+        json_schema_extra={REQUIRED_MARK: True},
+    ),
+]
+IfMatchOptional = Annotated[
+    str | None,
+    Header(alias="If-Match", description="ETag of the version acted on; when sent, checked"),
 ]

@@ -29,6 +29,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import _get_api_route_for_openapi, get_openapi
 
 from backend.core.errors import PROBLEM_JSON, DomainError
+from backend.core.etag import REQUIRED_MARK
 
 PROBLEM = "#/components/schemas/Problem"
 
@@ -193,8 +194,21 @@ def _summary(route: routing.APIRoute) -> str:
     return SENTENCE_END.split(paragraph)[0].rstrip(".") or route.name
 
 
+def _correct_headers(op: dict[str, Any]) -> None:
+    """A header is a string or absent, never null; the marked ones are required."""
+    for param in op.get("parameters", []):
+        if param["in"] != "header":
+            continue
+        schema = param.get("schema", {})
+        if schema.pop(REQUIRED_MARK, False):
+            param["required"] = True
+        if {"type": "null"} in schema.get("anyOf", []):
+            param["schema"] = {"type": "string"}
+
+
 def _correct_operation(route: routing.APIRoute, op: dict[str, Any]) -> None:
     op["summary"] = _summary(route)
+    _correct_headers(op)
     responses = op.setdefault("responses", {})
     for status in sorted(derived_statuses(route) | {int(s) for s in responses if s[0] in "45"}):
         declared = responses.get(str(status), {})

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from backend.core.db import SessionDep
-from backend.core.etag import IfMatch, check_if_match, etag_for
+from backend.core.etag import IfMatchOptional, check_if_match, etag_for
 from backend.core.idempotency import Idempotency, idempotent
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of, stamp
 from backend.escalations.service import history
@@ -48,7 +48,7 @@ async def transition(
     settings: SettingsDep,
     body: TransitionIn,
     idem: Idem,
-    if_match: IfMatch = None,
+    if_match: IfMatchOptional = None,
 ):
     """Move an incident along its workflow (tiếp nhận, chuyển công an, đóng). An illegal move
     answers 409 `invalid_transition`
