@@ -9,7 +9,9 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.core.asgi import HttpMiddleware, send_problem
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
@@ -99,16 +101,10 @@ def configure_logging(level: str = "INFO", as_json: bool | None = None) -> None:
     root.setLevel(level.upper())
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(HttpMiddleware):
     """Honour or mint X-Request-ID, echo it, log each request, turn crashes into a 500 problem."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         _request_id.set(rid)
@@ -132,7 +128,7 @@ class RequestContextMiddleware:
             # The traceback stays in the log; the client only gets the id to quote.
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not status["sent"]:
-                await self._send_500(scope, send_wrapper)
+                await send_problem(scope, send_wrapper, status=500, code="internal_error")
         finally:
             log.info(
                 "request",
@@ -143,15 +139,3 @@ class RequestContextMiddleware:
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
-
-    async def _send_500(self, scope: Scope, send: Send) -> None:
-        from starlette.requests import Request
-
-        from backend.core.errors import problem
-
-        response = problem(Request(scope), status=500, code="internal_error")
-        await response(scope, _empty_receive, send)
-
-
-async def _empty_receive() -> Message:
-    return {"type": "http.disconnect"}

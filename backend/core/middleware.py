@@ -11,7 +11,9 @@
 import json
 from urllib.parse import unquote_to_bytes
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.core.asgi import HttpMiddleware, send_problem
 
 # Pages (the console under "/", Swagger under /docs) load only what the app serves itself.
 # Swagger UI and ReDoc are vendored by the console helper under /static; 'unsafe-inline'
@@ -63,20 +65,14 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
-class NulByteGuard:
+class NulByteGuard(HttpMiddleware):
     """Refuse U+0000 in the path, the query and text bodies with a 422 problem."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_path = scope.get("raw_path") or scope.get("path", "").encode()
         query = scope.get("query_string") or b""
         if b"\x00" in unquote_to_bytes(raw_path) or b"\x00" in unquote_to_bytes(query):
-            await self._refuse(scope, send, "query")
+            await _refuse(scope, send, "query")
             return
         ctype = _content_type(scope)
         is_json = ctype in JSON_TYPES or ctype.endswith(b"+json")
@@ -98,7 +94,7 @@ class NulByteGuard:
             else b"\x00" in unquote_to_bytes(body.replace(b"+", b" "))
         )
         if bad:
-            await self._refuse(scope, send, "body")
+            await _refuse(scope, send, "body")
             return
         replayed = False
 
@@ -111,35 +107,16 @@ class NulByteGuard:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send, where: str) -> None:
-        from starlette.requests import Request
 
-        from backend.core.errors import problem
-
-        response = problem(
-            Request(scope),
-            status=422,
-            code="nul_character",
-            errors=[{"field": where, "code": "nul_character", "message": "U+0000"}],
-        )
-        await response(scope, _disconnected, send)
+async def _refuse(scope: Scope, send: Send, where: str) -> None:
+    errors = [{"field": where, "code": "nul_character", "message": "U+0000"}]
+    await send_problem(scope, send, status=422, code="nul_character", errors=errors)
 
 
-async def _disconnected() -> Message:
-    return {"type": "http.disconnect"}
-
-
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Add the security headers to every answer the app sends, errors and files included."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
