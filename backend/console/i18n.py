@@ -205,3 +205,9 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     if value is None:
         return "—"
     return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+# The union pages keep their words in their own module (merged here, one line per module).
+from backend.console.words_union import UNION_WORDS  # noqa: E402
+
+WORDS.update(UNION_WORDS)

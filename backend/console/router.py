@@ -13,6 +13,11 @@ from backend.console import (
     reports,
     tables,
     union,
+    union_awareness,
+    union_commendations,
+    union_exports,
+    union_labour,
+    union_maps,
 )
 from backend.console.web import HERE, STATIC
 
@@ -27,6 +32,12 @@ for _sub in (
     reports.router,
     tables.router,
     imports.router,
+    # The union desk's pages (labour events, awareness, commendations, map layers, files).
+    union_labour.router,
+    union_awareness.router,
+    union_commendations.router,
+    union_maps.router,
+    union_exports.router,
 ):
     router.include_router(_sub)
 

@@ -1,21 +1,15 @@
 """The dashboard's tables for a union subtree (team ranking, patrol coverage against incidents,
 houses not patrolled, reporting completeness), as a page or as the API's CSV/XLSX files."""
 
-import uuid
-from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from backend.console.union import home_union_unit
+from backend.console.union_scope import pick
 from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.dashboards import exports, tables
-from backend.dashboards import service as dashboards
-from backend.dashboards.sqlfuncs import local_date
-from backend.models import utcnow
 from backend.policy import authorize
-from backend.policy.dashboards import resolve_scope
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Table = Literal["teams", "coverage", "uncovered", "completeness"]
@@ -53,15 +47,13 @@ async def table_page(
     session: SessionDep,
     console: CurrentConsole,
     table: Table,
-    unit: uuid.UUID | None = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """One table of the last 8 weeks of a union subtree; the files are audited as in the API."""
+    """One table of a union subtree for the picked period (the last 8 weeks by default);
+    the files are audited as in the API."""
     authorize(console.subject, "dashboard.read")
-    unit_id = unit or (await home_union_unit(session, console)).id
-    scope = await resolve_scope(session, console.subject, "union", unit_id)
-    today = local_date(utcnow())
-    period = dashboards.make_period(today - timedelta(days=55), today, today=today)
+    pk = await pick(request, session, console)
+    scope, period = pk.scope, pk.period
     rows = await _rows(session, console.subject, scope, period, table)
     columns, filename = exports.TABLES[table]
     lang = request.cookies.get("ttq_lang", "vi")
@@ -84,8 +76,9 @@ async def table_page(
     ctx = {
         "table": table,
         "scope": scope,
+        "pk": pk,
         "headers": [c.header(lang) for c in columns],
         "rows": [[_cell(r.get(c.key), lang) for c in columns] for r in rows],
-        "unit": unit_id,
+        "unit": scope.id,
     }
     return render(request, "union/table.html", ctx)

@@ -1,25 +1,22 @@
 """Union officers and the city federation: the dashboard of their subtree, the incidents list
 (union view, diacritics ignored in search) with triage/escalate, and CSV/XLSX exports."""
 
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from backend.console.i18n import LOCAL_TZ
 from backend.console.police import category_names
+from backend.console.union_scope import pick
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.dashboards import service as dashboards
 from backend.dashboards.exports import table_export
-from backend.dashboards.sqlfuncs import local_date
 from backend.incidents import queries, workflow
-from backend.models import UnionUnit, utcnow
+from backend.models import utcnow
 from backend.monitoring.exports import Column
 from backend.policy import authorize
-from backend.policy.dashboards import resolve_scope
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 LIST_LIMIT = 50
@@ -36,16 +33,6 @@ INCIDENT_COLUMNS = (
 )
 
 
-async def home_union_unit(session, console: Console) -> UnionUnit | None:
-    """The union unit a dashboard opens on: the officer's own, or the city root."""
-    subject = console.subject
-    if subject.union_paths:
-        stmt = select(UnionUnit).where(UnionUnit.path.in_(subject.union_paths))
-    else:
-        stmt = select(UnionUnit).where(UnionUnit.parent_id.is_(None))
-    return await session.scalar(stmt.where(UnionUnit.deleted_at.is_(None)).order_by(UnionUnit.path))
-
-
 def _bars(series: list[dict]) -> list[dict]:
     """Bar heights (0..100) for the SVG trend chart."""
     top = max((p["incidents"] for p in series), default=0) or 1
@@ -53,35 +40,30 @@ def _bars(series: list[dict]) -> list[dict]:
 
 
 async def dashboard_page(request: Request, session, console: Console, unit_id=None):
-    """The dashboard of a union subtree: figures, the weekly trend, overdue escalations, map."""
+    """The dashboard of a union subtree for the picked period: figures, trend, overdue, map."""
     authorize(console.subject, "dashboard.read")
-    unit = await home_union_unit(session, console) if unit_id is None else None
-    scope = await resolve_scope(session, console.subject, "union", unit_id or unit.id)
-    today = local_date(utcnow())
-    period = dashboards.make_period(today - timedelta(days=55), today, today=today)
+    pk = await pick(request, session, console)
     lang = request.cookies.get("ttq_lang", "vi")
     data = await dashboards.summary(
         session,
         subject=console.subject,
-        scope=scope,
-        period=period,
-        trend="week",
+        scope=pk.scope,
+        period=pk.period,
+        trend=pk.trend,
         now=utcnow(),
         lang=lang,
     )
     return render(
         request,
         "union/dashboard.html",
-        {"d": data, "scope": scope, "bars": _bars(data["trend"]["series"])},
+        {"d": data, "scope": pk.scope, "pk": pk, "bars": _bars(data["trend"]["series"])},
     )
 
 
 @router.get("/dashboard", name="console-dashboard")
-async def dashboard(
-    request: Request, session: SessionDep, console: CurrentConsole, unit: uuid.UUID | None = None
-):
-    """A union subtree's dashboard (another unit: `?unit=`, if in the caller's scope)."""
-    return await dashboard_page(request, session, console, unit)
+async def dashboard(request: Request, session: SessionDep, console: CurrentConsole):
+    """A union subtree's dashboard (`?unit=` a unit in the caller's scope; period pickers)."""
+    return await dashboard_page(request, session, console)
 
 
 def _filters(

@@ -83,10 +83,20 @@ def security_headers(response: Response, request: Request) -> None:
 
 NAV = {
     "police_liaison": [("/", "queue"), ("/incidents", "incidents")],
-    "union_officer": [("/", "dashboard"), ("/incidents", "incidents"), ("/reports", "reports")],
+    "union_officer": [
+        ("/", "dashboard"),
+        ("/incidents", "incidents"),
+        ("/labour", "labour"),
+        ("/awareness", "awareness"),
+        ("/commendations", "commendations"),
+        ("/reports", "reports"),
+    ],
     "city_union_officer": [
         ("/", "dashboard"),
         ("/incidents", "incidents"),
+        ("/labour", "labour"),
+        ("/awareness", "awareness"),
+        ("/commendations", "commendations"),
         ("/reports", "reports"),
         ("/reports/status", "report_status"),
     ],

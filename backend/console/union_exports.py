@@ -1,0 +1,102 @@
+"""The union pages' streamed files: a scoped list query through the monitoring exporter
+(``export_response``), audited in the request's transaction as the API's exports are; and the
+dashboard's incidents-by-category table through the dashboards' ``table_export``."""
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from sqlalchemy import Select
+
+from backend.audit.service import record
+from backend.console import union_scope
+from backend.console.web import ConsoleRoute, CurrentConsole
+from backend.core.db import SessionDep
+from backend.dashboards import service as dashboards
+from backend.dashboards.exports import table_export
+from backend.models import utcnow
+from backend.monitoring.export_routes import export_response
+from backend.monitoring.exports import Column
+from backend.policy import Subject, authorize, scoped
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+CATEGORY_COLUMNS = (
+    Column("name", "Loại vụ việc", "Category", width=32),
+    Column("category", "Mã loại", "Category code", width=20),
+    Column("count", "Số vụ việc", "Incidents", width=12),
+)
+
+
+async def list_file(
+    request: Request,
+    session,
+    *,
+    subject: Subject,
+    stmt: Select,
+    model: type,
+    columns: list[Column],
+    fmt: str,
+    object_type: str,
+    filename: str,
+    sheet_name: str,
+    detail: dict[str, Any],
+):
+    """Stream ``stmt`` (scoped here by the policy layer, whatever it did) as CSV or XLSX."""
+    authorize(subject, "monitoring.export")
+    stmt = scoped(stmt, subject, model)
+    lang = request.cookies.get("ttq_lang", "vi")
+    await record(
+        session,
+        actor=subject,
+        action=f"{object_type}.export",
+        object_type=object_type,
+        detail={"format": fmt, "lang": lang, "filters": detail, "via": "console"},
+    )
+    # The rows are read on another connection, after the session dependency has committed
+    # this request's transaction (before the answer is sent), as in the API's exports.
+    await session.flush()
+    return export_response(
+        factory=request.app.state.session_factory,
+        stmt=stmt,
+        columns=columns,
+        fmt=fmt,
+        lang=lang,
+        filename=filename,
+        sheet_name=sheet_name,
+    )
+
+
+@router.get("/dashboard/categories", name="console-dashboard-categories")
+async def categories(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    format: Literal["csv", "xlsx"] = "csv",
+):
+    """The dashboard's incidents-by-category table of the picked unit and period, as a file."""
+    authorize(console.subject, "dashboard.read")
+    pk = await union_scope.pick(request, session, console)
+    lang = request.cookies.get("ttq_lang", "vi")
+    data = await dashboards.summary(
+        session,
+        subject=console.subject,
+        scope=pk.scope,
+        period=pk.period,
+        trend=pk.trend,
+        now=utcnow(),
+        lang=lang,
+    )
+    rows = [
+        {"name": c.get("name") or c["category"], "category": c["category"], "count": c["count"]}
+        for c in data["incidents"]["by_category"]
+    ]
+    return await table_export(
+        session,
+        subject=console.subject,
+        rows=rows,
+        columns=CATEGORY_COLUMNS,
+        fmt=format,
+        lang=lang,
+        filename="vu-viec-theo-loai",
+        object_type="dashboard_categories",
+        detail={"scope": f"union:{pk.scope.id}", "from": pk.start, "to": pk.end},
+    )

@@ -1,0 +1,130 @@
+"""Labour events (work stoppages, labour disputes, wage arrears) of a union subtree: enterprise,
+workers involved, start and end, for the picked period; as a page or as CSV/XLSX."""
+
+from datetime import timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from backend.console import union_scope
+from backend.console.i18n import STATUS_WORDS
+from backend.console.police import category_names
+from backend.console.web import ConsoleRoute, CurrentConsole, render
+from backend.core.db import SessionDep
+from backend.dashboards.exports import table_export
+from backend.dashboards.sqlfuncs import day_start_utc
+from backend.models import Enterprise
+from backend.models.incident import Incident, IncidentCategory
+from backend.monitoring.exports import Column, labels
+from backend.policy import visible
+from backend.policy.dashboards import incident_scope
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+LIMIT = 5000
+COLUMNS = (
+    Column("occurred_at", "Thời điểm báo", "Reported for"),
+    Column("kind", "Loại", "Kind", width=24),
+    Column("enterprise", "Doanh nghiệp", "Enterprise", width=32),
+    Column("workers_involved", "Số công nhân", "Workers", width=10),
+    Column("labour_started_at", "Bắt đầu", "Started"),
+    Column("labour_ended_at", "Kết thúc", "Ended"),
+    Column("status", "Trạng thái", "Status", format=labels(STATUS_WORDS)),
+    Column("summary", "Nội dung", "Summary", width=60),
+    Column("id", "Mã vụ việc", "Incident id", width=38),
+)
+
+
+async def labour_rows(session, *, subject, scope, period, lang: str) -> list[dict]:
+    """Labour incidents the caller may see in the scope and period, latest start first."""
+    i = Incident
+    labour = select(IncidentCategory.code).where(IncidentCategory.labour_fields.is_(True))
+    start = i.labour_started_at
+    stmt = (
+        select(
+            i.id,
+            i.category,
+            i.subtype,
+            i.status,
+            i.summary,
+            i.occurred_at,
+            i.workers_involved,
+            start,
+            i.labour_ended_at,
+            Enterprise.name,
+        )
+        .outerjoin(Enterprise, Enterprise.id == i.enterprise_id)
+        .where(
+            i.category.in_(labour),
+            i.status != "draft",
+            visible(subject, Incident),
+            incident_scope(scope, Incident),
+            i.occurred_at >= day_start_utc(period.first),
+            i.occurred_at < day_start_utc(period.last + timedelta(days=1)),
+        )
+        .order_by(i.occurred_at.desc(), i.id)
+        .limit(LIMIT)
+    )
+    names = await category_names(session, lang)
+    out = []
+    for (
+        iid,
+        cat,
+        sub,
+        status,
+        summary,
+        at,
+        workers,
+        began,
+        ended,
+        enterprise,
+    ) in await session.execute(stmt):
+        out.append(
+            {
+                "occurred_at": at,
+                "kind": names.get(f"{cat}.{sub}") or names.get(sub or "") or names.get(cat, cat),
+                "enterprise": enterprise,
+                "workers_involved": workers,
+                "labour_started_at": began,
+                "labour_ended_at": ended,
+                "status": status,
+                "summary": summary,
+                "id": str(iid),
+            }
+        )
+    return out
+
+
+@router.get("/labour", name="console-labour")
+async def labour(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    format: Literal["html", "csv", "xlsx"] = "html",
+):
+    """Labour events of the picked union unit and period (union officers, the federation)."""
+    union_scope.union_desk(console)
+    pk = await union_scope.pick(request, session, console)
+    lang = request.cookies.get("ttq_lang", "vi")
+    rows = await labour_rows(
+        session, subject=console.subject, scope=pk.scope, period=pk.period, lang=lang
+    )
+    if format != "html":
+        return await table_export(
+            session,
+            subject=console.subject,
+            rows=rows,
+            columns=COLUMNS,
+            fmt=format,
+            lang=lang,
+            filename="su-kien-lao-dong",
+            object_type="labour_events",
+            detail={"scope": f"union:{pk.scope.id}", "from": pk.start, "to": pk.end},
+        )
+    ctx = {
+        "pk": pk,
+        "scope": pk.scope,
+        "items": rows,
+        "workers": sum(r["workers_involved"] or 0 for r in rows),
+    }
+    return render(request, "union/labour.html", ctx)
