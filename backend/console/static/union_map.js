@@ -31,7 +31,7 @@ async function unionMap(el) {
   const wards = await getJSON(cfg.wards.url);
   const top = (wards.properties || {}).max_count || 0;
   const wardLayer = L.geoJSON(wards, {
-    style: (f) => ({ color: "#7a0177", weight: 1, fillColor: heat(f.properties.count, top), fillOpacity: 0.55 }),
+    style: (f) => ({ className: "ward-area", color: "#7a0177", weight: 1, fillColor: heat(f.properties.count, top), fillOpacity: 0.55 }),
     onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name}: ${f.properties.count}`),
   }).addTo(map);
   control.addOverlay(wardLayer, cfg.wards.name);
@@ -39,7 +39,7 @@ async function unionMap(el) {
 
   const sites = await getJSON(cfg.sites.url);
   const siteLayer = L.geoJSON(sites, {
-    style: () => ({ color: "#0b5cad", weight: 2, dashArray: "6 4", fillOpacity: 0.08 }),
+    style: () => ({ className: "site-area", color: "#0b5cad", weight: 2, dashArray: "6 4", fillOpacity: 0.08 }),
     onEachFeature: (f, l) => l.bindTooltip(`${f.properties.code} · ${f.properties.name}`),
   }).addTo(map);
   control.addOverlay(siteLayer, cfg.sites.name);
@@ -59,7 +59,7 @@ async function unionMap(el) {
     houseLayer.clearLayers();
     L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-        radius: 5, color: BANDS[f.properties.colour] || "#5b6570", weight: 2, fillOpacity: 0.7,
+        className: "house-dot", radius: 5, color: BANDS[f.properties.colour] || "#5b6570", weight: 2, fillOpacity: 0.7,
       }),
       onEachFeature: (f, l) => {
         const d = f.properties.days_since_patrol;
