@@ -39,7 +39,7 @@ def _bars(series: list[dict]) -> list[dict]:
     return [{**p, "h": round(80 * p["incidents"] / top)} for p in series]
 
 
-async def dashboard_page(request: Request, session, console: Console, unit_id=None):
+async def dashboard_page(request: Request, session, console: Console):
     """The dashboard of a union subtree for the picked period: figures, trend, overdue, map."""
     authorize(console.subject, "dashboard.read")
     pk = await pick(request, session, console)

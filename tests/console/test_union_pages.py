@@ -252,3 +252,25 @@ async def test_dashboard_categories_file(client, app, city, session):
     )
     other = await client.get("/dashboard/categories", params={"unit": str(city.union_y.id)})
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard",
+        "/dashboard/tables/teams",
+        "/dashboard/categories",
+        "/labour",
+        "/awareness",
+        "/commendations",
+        "/commendations/candidates",
+        "/map/areas/wards",
+        "/map/areas/sites",
+        "/map/areas/houses",
+    ],
+)
+async def test_another_unions_unit_is_the_404_page_everywhere(client, city, path):
+    await sign_in(client, city.officer_y)
+    assert (await client.get(path, params={"unit": str(city.union_y.id)})).status_code == 200
+    other = await client.get(path, params={"unit": str(city.grassroots_x.id)})
+    assert other.status_code == 404 and "text/html" in other.headers["content-type"]
