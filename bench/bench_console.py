@@ -80,6 +80,14 @@ async def add_accounts(url: str) -> None:
             "SELECT u.id FROM admin_unit u JOIN admin_unit p ON p.id = u.parent_id "
             "WHERE p.parent_id IS NULL ORDER BY u.path LIMIT 1"
         )
+        phones = ["+84901000002", "+84901000003", "+84901000004"]
+        # Idempotent: a rerun (--accounts) replaces these three accounts.
+        await conn.execute(
+            "DELETE FROM user_scope WHERE user_id IN "
+            "(SELECT id FROM user_account WHERE phone = ANY($1))",
+            phones,
+        )
+        await conn.execute("DELETE FROM user_account WHERE phone = ANY($1)", phones)
         for phone, role, name, scope in (
             ("+84901000002", "city_union_officer", "LĐLĐ Thành phố", None),
             (
@@ -98,8 +106,9 @@ async def add_accounts(url: str) -> None:
             )  # fmt: skip
             if scope:
                 await conn.execute(
-                    f"INSERT INTO user_scope (id, user_id, {scope[0]}) VALUES ($1, $2, $3)",
-                    uuid.uuid4(), uid, scope[1],
+                    f"INSERT INTO user_scope (id, user_id, {scope[0]}, created_at) "
+                    "VALUES ($1, $2, $3, $4)",
+                    uuid.uuid4(), uid, scope[1], now,
                 )  # fmt: skip
         # Trafficking and drugs go to the police at once (as the taxonomy routes them).
         moved = await conn.execute(
@@ -120,12 +129,13 @@ async def build_bench(url: str, args) -> None:
     from backend.dashboards.rollups import rebuild_all
 
     started = time.perf_counter()
-    await fresh(url)
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await generate(conn, args, datetime.now(UTC))
-    finally:
-        await conn.close()
+    if not args.accounts:
+        await fresh(url)
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await generate(conn, args, datetime.now(UTC))
+        finally:
+            await conn.close()
     await add_accounts(url)
     print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
     t0 = time.perf_counter()
@@ -235,6 +245,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--city", choices=("demo", "bench"), default="demo")
     parser.add_argument("--reuse", action="store_true", help="measure the existing data")
+    parser.add_argument(
+        "--accounts", action="store_true", help="bench: keep the data, redo accounts and rollups"
+    )
     parser.add_argument("--port", type=int, default=8750)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--teams", type=int, default=2000, help="20 houses each")

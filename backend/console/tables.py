@@ -49,8 +49,8 @@ async def table_page(
     table: Table,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """One table of a union subtree for the picked period (the last 8 weeks by default);
-    the files are audited as in the API."""
+    """One table of a union subtree for the picked period (by default this month and the two
+    before); the files are audited as in the API."""
     authorize(console.subject, "dashboard.read")
     pk = await pick(request, session, console)
     scope, period = pk.scope, pk.period

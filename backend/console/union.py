@@ -52,6 +52,8 @@ async def dashboard_page(request: Request, session, console: Console):
         trend=pk.trend,
         now=utcnow(),
         lang=lang,
+        # On PostgreSQL the groups of figures are read at once on connections of their own.
+        sessions=request.app.state.session_factory,
     )
     return render(
         request,

@@ -84,6 +84,8 @@ async def categories(
         trend=pk.trend,
         now=utcnow(),
         lang=lang,
+        # On PostgreSQL the groups of figures are read at once on connections of their own.
+        sessions=request.app.state.session_factory,
     )
     rows = [
         {"name": c.get("name") or c["category"], "category": c["category"], "count": c["count"]}

@@ -4,7 +4,7 @@ Vietnamese then English; merged into ``i18n.WORDS``."""
 UNION_WORDS: dict[str, tuple[str, str]] = {
     "pickers": ("Chọn đơn vị và kỳ", "Pick a unit and a period"),
     "pick_period": ("Kỳ", "Period"),
-    "p_8w": ("8 tuần gần nhất", "Last 8 weeks"),
+    "p_3m": ("Tháng này và hai tháng trước", "This month and the two before"),
     "p_month": ("Tháng", "Month"),
     "p_quarter": ("Quý", "Quarter"),
     "p_custom": ("Từ ngày – đến ngày", "Custom dates"),
@@ -17,8 +17,8 @@ UNION_WORDS: dict[str, tuple[str, str]] = {
     "layer_sites": ("Khu công nghiệp, khu chế xuất", "Industrial zones"),
     "layer_houses": ("Nhà trọ: số ngày từ lần tuần tra cuối", "Houses: days since patrol"),
     "map_truncated": (
-        "Có quá nhiều nhà trọ trong khung nhìn: hãy phóng to để xem hết.",
-        "Too many houses in view: zoom in to see them all.",
+        "Phóng to bản đồ để xem từng nhà trọ (quá nhiều nhà trọ trong khung nhìn).",
+        "Zoom in to see each boarding house (too many in view).",
     ),
     "days": ("ngày", "days"),
     "never": ("chưa tuần tra", "never"),

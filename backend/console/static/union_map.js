@@ -3,6 +3,8 @@
 // layer only when the server sets TTQ_MAP_TILE_URL. Leaflet is vendored and loaded first.
 
 const BANDS = { green: "#137333", yellow: "#b08900", orange: "#d9670b", red: "#b3261e" };
+// Below this zoom a city's houses are too many to draw one by one: the wards tell the story.
+const HOUSE_ZOOM = 13;
 const HEAT = ["#fde0dd", "#fa9fb5", "#f768a1", "#c51b8a", "#7a0177"];
 
 function heat(count, top) {
@@ -52,6 +54,12 @@ async function unionMap(el) {
   async function loadHouses() {
     if (!map.hasLayer(houseLayer)) return;
     const mine = ++seq;
+    if (map.getZoom() < HOUSE_ZOOM) {
+      houseLayer.clearLayers();
+      if (note) note.hidden = false;
+      el.dataset.houses = "0";
+      return;
+    }
     const b = map.getBounds();
     const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
     const data = await getJSON(withQuery(cfg.houses.url, `bbox=${box}`));
@@ -69,7 +77,7 @@ async function unionMap(el) {
     if (note) note.hidden = !(data.properties || {}).truncated;
     el.dataset.houses = String(data.features.length);
   }
-  if (bounds.isValid()) map.fitBounds(bounds.pad(0.05));
+  if (bounds.isValid()) map.fitBounds(bounds.pad(0.05), { animate: false }); // zoom known at once
   map.on("moveend", loadHouses);
   map.on("overlayadd", (e) => { if (e.layer === houseLayer) loadHouses(); });
   await loadHouses();
