@@ -325,12 +325,17 @@ async def house_figures(
         join, seen = and_(m.house_id == h.id, m.month == months[0]), m.house_id
         base = select(func.count(), func.count(seen)).select_from(h).outerjoin(m, join)
     else:
-        sub = scanned_houses(period).subquery()
-        base = (
-            select(func.count(), func.count(sub.c.house_id))
-            .select_from(h)
-            .outerjoin(sub, sub.c.house_id == h.id)
-        )
+        # Each house tested against hashed sets of the months' and the odd days' houses: a
+        # UNION of both, de-duplicated and then joined, took 2.4x as long for a 40,000-house
+        # city (two months and three days: 341 ms against 140 ms).
+        d = RollupHouseDay
+        seen = []
+        if months:
+            seen.append(h.id.in_(select(m.house_id).where(m.month.in_(months))))
+        if edges:
+            days = or_(*[d.day.between(a, b) for a, b in edges])
+            seen.append(h.id.in_(select(d.house_id).where(days)))
+        base = select(func.count(), func.count().filter(or_(*seen))).select_from(h)
     total, covered = (await session.execute(base.where(houses_where(subject, scope)))).one()
     total, covered = int(total or 0), int(covered or 0)
     return {
