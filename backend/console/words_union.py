@@ -65,5 +65,9 @@ UNION_WORDS: dict[str, tuple[str, str]] = {
     "commend_team": ("Ghi nhận khen thưởng cho tổ", "Record a commendation for the team"),
     "recorded": ("Đã ghi nhận khen thưởng", "Commendation recorded"),
     "export_candidates": ("Tải danh sách đề xuất (XLSX)", "Download the candidates (XLSX)"),
+    "first_rows": (
+        "Hiển thị {n} trên {total} dòng; tệp CSV/XLSX có đủ.",
+        "Showing {n} of {total} rows; the CSV/XLSX file has them all.",
+    ),
     "categories_table": ("Vụ việc theo loại", "Incidents by category"),
 }
