@@ -4,7 +4,7 @@ Vietnamese then English; merged into ``i18n.WORDS``."""
 UNION_WORDS: dict[str, tuple[str, str]] = {
     "pickers": ("Chọn đơn vị và kỳ", "Pick a unit and a period"),
     "pick_period": ("Kỳ", "Period"),
-    "p_3m": ("Tháng này và hai tháng trước", "This month and the two before"),
+    "p_3m": ("3 tháng gần nhất", "Last 3 months"),
     "p_month": ("Tháng", "Month"),
     "p_quarter": ("Quý", "Quarter"),
     "p_custom": ("Từ ngày – đến ngày", "Custom dates"),

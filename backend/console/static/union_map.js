@@ -4,7 +4,7 @@
 
 const BANDS = { green: "#137333", yellow: "#b08900", orange: "#d9670b", red: "#b3261e" };
 // Below this zoom a city's houses are too many to draw one by one: the wards tell the story.
-const HOUSE_ZOOM = 13;
+const HOUSE_ZOOM = 12;
 const HEAT = ["#fde0dd", "#fa9fb5", "#f768a1", "#c51b8a", "#7a0177"];
 
 function heat(count, top) {
