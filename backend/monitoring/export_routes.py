@@ -26,6 +26,7 @@ from backend.audit.service import record
 from backend.core import clock
 from backend.core.db import SessionDep
 from backend.core.messages import pick_language
+from backend.monitoring import export_sql
 from backend.monitoring.exports import (
     CSV_MEDIA_TYPE,
     LOCAL_TZ,
@@ -134,6 +135,8 @@ def export_response(
 ) -> ExportResponse:
     """A streaming answer of the rows of ``stmt`` (already scoped) as CSV or XLSX."""
     stats = ExportStats()
+    dialect = factory.kw["bind"].dialect.name
+    stmt, columns = export_sql.prepare(stmt, columns, dialect=dialect, fmt=fmt, lang=lang)
     batches = stream_rows(factory, stmt)
     if fmt == "xlsx":
         body = xlsx_chunks(batches, columns, lang, stats, sheet_name=sheet_name)
