@@ -1,8 +1,8 @@
 """Export throughput and memory over real HTTP, against a raw ``COPY ... TO STDOUT``.
 
 Builds the perf city (bench/perf_data.py) with ``--rows`` awareness sessions (a million by
-default, bench/export_data.py), serves TTQ as production does (``ttq serve``, one process,
-PostgreSQL) and, in ``--rounds`` interleaved rounds:
+default, bench/export_data.py), serves TTQ as one production worker process (uvicorn on
+``create_app``, PostgreSQL) and, in ``--rounds`` interleaved rounds:
 
   raw   asyncpg ``COPY (SELECT the export's columns, joined and ordered the same) TO STDOUT
         (FORMAT csv, HEADER)``: what PostgreSQL alone does, no formatting, no HTTP;
@@ -135,10 +135,13 @@ def main() -> None:
         "TTQ_ENVIRONMENT": "production",
         "TTQ_SECRET_KEY": SECRET,
     }
+    # What each worker of `ttq serve --workers N` runs (a one-process `ttq serve` would also
+    # hold the Alembic modules of its start-up migration); the database is migrated above.
+    argv = [str(VENV_BIN / "python"), "-m", "uvicorn", "backend.main:create_app", "--factory"]
     server = Server(
         "ttq",
-        [str(VENV_BIN / "ttq"), "serve", "--port", str(args.port)],
-        env,
+        [*argv, "--port", str(args.port), "--no-access-log"],
+        {**env, "PYTHONPATH": str(ROOT)},
         args.port,
         "/readyz",
         logs / "ttq.log",

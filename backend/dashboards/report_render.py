@@ -5,8 +5,6 @@ from datetime import date
 from html import escape
 from typing import Any
 
-import xlsxwriter
-
 STATUS_VI = {
     "submitted": "Mới tiếp nhận",
     "triaged": "Đã phân loại",
@@ -211,6 +209,8 @@ def render_html(report: Any, content: dict, *, parent_name: str | None, author: 
 
 def render_xlsx(report: Any, content: dict) -> bytes:
     """The same report as a workbook: a summary sheet and one sheet per list."""
+    import xlsxwriter  # 12 MB of every API process otherwise, for a rare download
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True})

@@ -7,8 +7,6 @@ cell holds at most 32,767 characters: a boundary longer than that goes through t
 
 from typing import Any
 
-import shapely
-from shapely.geometry import mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.config import get_settings
@@ -119,6 +117,9 @@ def _geojson(p: Problems, value: Any) -> Any:
     """WKT turned into GeoJSON; anything else is left for the boundary validator."""
     text = str(value).strip()
     if text[:12].upper().startswith(("POLYGON", "MULTIPOLYGON")):
+        import shapely  # lazily: ~15 MB with numpy, for site imports only
+        from shapely.geometry import mapping
+
         try:
             return mapping(shapely.from_wkt(text))
         except shapely.errors.ShapelyError as exc:

@@ -6,11 +6,6 @@ import csv
 import io
 from functools import lru_cache
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from backend.imports.columns import Column
 from backend.imports.kinds import HANDLERS
 from backend.imports.reader import MAX_ROWS
@@ -62,6 +57,12 @@ def build_csv(kind: ImportKind) -> bytes:
 @lru_cache
 def build_xlsx(kind: ImportKind) -> bytes:
     """The XLSX template: the data sheet first (the importer reads the first sheet)."""
+    # openpyxl (with numpy) is ~30 MB of every API process: loaded only when a template is asked
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     columns = HANDLERS[kind].columns
     workbook = Workbook()
     sheet = workbook.active
@@ -97,6 +98,8 @@ def build_xlsx(kind: ImportKind) -> bytes:
 
 
 def _guide(sheet, kind: ImportKind, columns: tuple[Column, ...]) -> None:
+    from openpyxl.styles import Font
+
     sheet.append([f"Mẫu nhập: {TITLES[kind]}"])
     sheet["A1"].font = Font(bold=True, size=14)
     for note in GENERAL_NOTES:

@@ -1,24 +1,25 @@
 """Geometry of the registry: Vietnam's extent, boundary validation, distances in metres.
 
 Pure functions (no database): the services and the import both use them. Coordinates are WGS84
-in GeoJSON order, (lon, lat).
+in GeoJSON order, (lon, lat). Shapely (with numpy, ~15 MB of every process) is imported by
+the functions that work on site boundaries, the first time one runs: a house's location check
+is plain arithmetic on boxes.
 """
+
+from __future__ import annotations
 
 import json
 import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
-from shapely.geometry.polygon import orient
-from shapely.ops import nearest_points, unary_union
-from shapely.validation import explain_validity
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from backend.registry.validation import BBox, Problems
+
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon, Polygon
 
 EARTH_RADIUS_M = 6_371_008.8
 M_PER_DEG_LAT = math.pi / 180 * EARTH_RADIUS_M  # ≈ 111 195 m
@@ -32,7 +33,16 @@ VIETNAM_BOXES = (
     (111.0, 15.6, 113.0, 17.2),  # Hoàng Sa
     (111.4, 6.2, 117.9, 12.2),  # Trường Sa
 )
-VIETNAM = unary_union([box(*b) for b in VIETNAM_BOXES])
+
+
+@cache
+def _vietnam():
+    """Vietnam's extent as one shapely geometry (for whole boundaries)."""
+    from shapely.geometry import box
+    from shapely.ops import unary_union
+
+    return unary_union([box(*b) for b in VIETNAM_BOXES])
+
 
 _REASONS = {
     "self-intersection": "self_intersection",
@@ -49,8 +59,8 @@ _REASONS = {
 
 
 def in_vietnam(lon: float, lat: float) -> bool:
-    """Whether a point lies within Vietnam's (generous) extent."""
-    return bool(VIETNAM.covers(Point(lon, lat)))
+    """Whether a point lies within Vietnam's (generous) extent (edges included, as covers())."""
+    return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in VIETNAM_BOXES)
 
 
 def check_location(problems: Problems, lon: float | None, lat: float | None) -> None:
@@ -119,6 +129,10 @@ def parse_boundary(
     if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
         problems.add(field, "invalid_geometry", "cần GeoJSON Polygon hoặc MultiPolygon")
         return None
+    import shapely
+    from shapely.geometry import mapping, shape
+    from shapely.validation import explain_validity
+
     points = _count_points(geojson)
     if not points:
         problems.add(field, "invalid_geometry", "tọa độ phải là các cặp số [kinh độ, vĩ độ]")
@@ -138,9 +152,9 @@ def parse_boundary(
         explanation = explain_validity(geometry)
         problems.add(field, "invalid_polygon", explanation, reason=_reason(explanation))
         return None
-    if not VIETNAM.covers(geometry):
+    if not _vietnam().covers(geometry):
         swapped = shapely.transform(geometry, lambda c: c[:, ::-1])
-        hint = "tọa độ phải theo thứ tự [kinh độ, vĩ độ]" if VIETNAM.covers(swapped) else None
+        hint = "tọa độ phải theo thứ tự [kinh độ, vĩ độ]" if _vietnam().covers(swapped) else None
         problems.add(field, "outside_vietnam", hint)
         return None
     geometry = _oriented(geometry)
@@ -152,6 +166,9 @@ def parse_boundary(
 
 def _oriented(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     # RFC 7946 right-hand rule: exterior rings counter-clockwise, holes clockwise.
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.polygon import orient
+
     if isinstance(geometry, Polygon):
         return orient(geometry, 1.0)
     return MultiPolygon([orient(p, 1.0) for p in geometry.geoms])
@@ -172,6 +189,11 @@ def distance_m(geometry, lon: float, lat: float) -> float:
     the nearest boundary point is found; its true distance is then taken with haversine. Over
     the few kilometres this is used for, the projection's error is far below GPS noise.
     """
+    import numpy as np
+    import shapely
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
     point = Point(lon, lat)
     if geometry.covers(point):
         return 0.0
@@ -202,7 +224,9 @@ class SiteShape:
     bbox: BBox
 
     @classmethod
-    def from_row(cls, site_id, code, boundary, min_lon, min_lat, max_lon, max_lat) -> "SiteShape":
+    def from_row(cls, site_id, code, boundary, min_lon, min_lat, max_lon, max_lat) -> SiteShape:
+        from shapely.geometry import shape
+
         return cls(site_id, code, shape(boundary), BBox(min_lon, min_lat, max_lon, max_lat))
 
 
@@ -211,6 +235,8 @@ def best_site(
 ) -> tuple[uuid.UUID | None, float | None]:
     """The site containing a point (the smallest, if zones overlap), else the nearest within
     ``max_m`` metres; ``(None, None)`` when there is none."""
+    from shapely.geometry import Point
+
     point = Point(lon, lat)
     containing: list[SiteShape] = []
     near: list[tuple[float, str, uuid.UUID]] = []

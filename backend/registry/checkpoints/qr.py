@@ -14,12 +14,15 @@ import textwrap
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from backend.core.config import get_settings
+
+if TYPE_CHECKING:
+    import segno
 
 SCALE = 10  # pixels per module: a 33×33 code prints at ~3 cm at 300 dpi
 BORDER = 4  # quiet zone in modules, as the standard asks
@@ -39,8 +42,10 @@ SVG_FONTS = "'Be Vietnam Pro', 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 _PROBE = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐ"
 
 
-def make_qr(token: str) -> segno.QRCode:
+def make_qr(token: str) -> "segno.QRCode":
     """A regular QR code (never Micro QR, which phone scanners often miss), level M."""
+    import segno  # ~10 MB of every API process otherwise, for printing checkpoints
+
     return segno.make_qr(token, error="m", boost_error=True)
 
 
