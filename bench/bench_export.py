@@ -107,8 +107,11 @@ def xlsx_rows(path: Path) -> int:
         for name in book.namelist():
             if name.startswith("xl/worksheets/sheet"):
                 with book.open(name) as sheet:
+                    tail = b""
                     while chunk := sheet.read(1 << 20):
+                        chunk = tail + chunk  # a tag may straddle two reads
                         rows += chunk.count(b"<row ")
+                        tail = chunk[-4:]
                 rows -= 1  # the header
     return rows
 
