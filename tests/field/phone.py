@@ -30,15 +30,20 @@ class Seeded:
     enterprise_id: str | None = None
 
 
-def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> Seeded:
+def seed(
+    settings: Settings, houses: int = 20, *, enterprise: bool = False, gps_tracking: bool = False
+) -> Seeded:
     """A team covering ``houses`` houses and its leader, committed for the live server;
-    with ``enterprise``, an industrial zone around the first house and a company in it."""
+    with ``enterprise``, an industrial zone around the first house and a company in it;
+    ``gps_tracking``: the team agreed to patrol tracks."""
 
     async def build() -> Seeded:
         engine = make_engine(settings.database_url)
         try:
             async with make_session_factory(engine)() as session:
-                world = await make_world(session, houses=houses, name="Hòa Bình ")
+                world = await make_world(
+                    session, houses=houses, name="Hòa Bình ", gps_tracking=gps_tracking
+                )
                 out = Seeded(
                     phone=world.leader.phone,
                     member_phone=world.member.phone,
@@ -108,6 +113,39 @@ def sign_in(page, phone: str, *, first: bool = True) -> None:
     )
     # The shell is cached and this page is controlled: from now on it opens with no network.
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def lose_first_answer(page, pattern: str) -> list:
+    """Route ``pattern`` so the server handles the first request but its answer never reaches
+    the phone; returns the list of (Idempotency-Key, Idempotent-Replayed) of every call."""
+    calls: list = []
+
+    def handle(route):
+        response = route.fetch()
+        key = route.request.headers.get("idempotency-key")
+        calls.append((key, response.headers.get("idempotent-replayed")))
+        if len(calls) == 1:
+            route.abort()
+        else:
+            route.fulfill(response=response)
+
+    page.route(pattern, handle)
+    return calls
+
+
+def wait_synced(page, runs: int) -> None:
+    """Until a sync run after the ``runs``-th has finished."""
+    page.wait_for_function(
+        "n => Number(document.body.dataset.synced) > n && document.body.dataset.syncing === '0'",
+        arg=runs,
+    )
+
+
+def synced_runs(page) -> int:
+    return int(page.evaluate("document.body.dataset.synced || '0'"))
+
+
+WAIT_EMPTY = "document.querySelector('[data-testid=waiting]').textContent === '0'"
 
 
 def waiting(page) -> int:

@@ -8,8 +8,19 @@ import { myMember, myTeam } from "./registry.js";
 import { hasCamera, startScanner } from "./scanner.js";
 import { $, esc, freshFix, gps, gpsText, nowIso, startGps, stopGps, toast, when } from "./util.js";
 
-const TRACK_EVERY_MS = 15000;
+// A track point when the phone has moved TRACK_MIN_M (or half its accuracy, so GPS jitter
+// standing still is not a walk), or once a minute standing still.
+const TRACK_MIN_M = 10;
+const TRACK_EVERY_MS = 60000;
 const TRACK_CHUNK = 20;
+
+function metres(a, b) {
+  const r = 6371000;
+  const rad = Math.PI / 180;
+  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return Math.hypot(x, y) * r;
+}
 
 async function flushTrack(patrol) {
   if (!patrol.track || !patrol.track.length) return patrol;
@@ -60,6 +71,7 @@ async function renderActive(main, patrol, app) {
     <h1>Đang tuần tra</h1>
     <p class="muted">Bắt đầu ${esc(when(patrol.started_at))} · <b data-testid="scan-count">${patrol.scans.length}</b> lần quét</p>
     <p class="gps" id="gps" data-fix="0">Chưa có GPS</p>
+    ${patrol.gps_tracking ? `<p class="muted">Lộ trình: <b data-testid="track-points">${(patrol.track_total || 0)}</b> điểm</p>` : ""}
     ${hasCamera() ? '<button class="btn" id="camera" type="button">Quét mã QR bằng camera</button>' : ""}
     <video id="video" hidden muted></video>
     <form id="typed">
@@ -78,27 +90,40 @@ async function renderActive(main, patrol, app) {
     <button class="btn danger" id="end" type="button">Kết thúc tuần tra</button>`;
 
   let current = patrol;
-  let lastTrack = 0;
-  const onFix = async (fix) => {
+  let busy = Promise.resolve(); // track points and scans are written to `current` one at a time
+  let over = false; // a late fix must not bring an ended patrol back
+  const onFix = (fix) => {
     const el = $("#gps");
     if (el) {
       el.dataset.fix = "1";
       el.textContent = `${gpsText(fix)} (${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)})`;
     }
-    if (current.gps_tracking && Date.now() - lastTrack > TRACK_EVERY_MS) {
-      lastTrack = Date.now();
-      current.track.push({ t: nowIso(), lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m });
-      if (current.track.length >= TRACK_CHUNK) current = await flushTrack(current);
-      await kvSet("patrol", current);
-    }
+    if (current.gps_tracking) busy = busy.then(() => trackPoint(fix));
   };
+  async function trackPoint(fix) {
+    if (over) return;
+    const last = current.last_point;
+    const moved = last ? metres(last, fix) : Infinity;
+    const stale = last ? Date.now() - last.at >= TRACK_EVERY_MS : true;
+    if (moved < Math.max(TRACK_MIN_M, (fix.accuracy_m || 0) / 2) && !stale) return;
+    const point = { t: nowIso(), lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m };
+    current = {
+      ...current,
+      track: [...current.track, point],
+      track_total: (current.track_total || 0) + 1,
+      last_point: { lat: fix.lat, lon: fix.lon, at: Date.now() },
+    };
+    if (current.track.length >= TRACK_CHUNK) current = await flushTrack(current);
+    await kvSet("patrol", current);
+    const count = $("[data-testid=track-points]");
+    if (count) count.textContent = String(current.track_total);
+  }
   startGps(onFix);
   if (gps.fix) onFix(gps.fix);
 
   // The camera sees one sticker many times a second: a token it already read on this patrol is
   // skipped (typing it again is deliberate and is sent; the server flags a rescan).
   const seen = new Set(current.tokens || []);
-  let busy = Promise.resolve();
   const record = (token, note, fromCamera = false) =>
     (busy = busy.then(() => recordOne(token.trim(), note, fromCamera)));
   async function recordOne(token, note, fromCamera) {
@@ -153,6 +178,8 @@ async function renderActive(main, patrol, app) {
 
   $("#end").addEventListener("click", async () => {
     if (!confirm("Kết thúc tuần tra?")) return;
+    over = true;
+    await busy;
     current = await flushTrack(current);
     const ended = nowIso();
     await enqueue(
