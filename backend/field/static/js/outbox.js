@@ -8,6 +8,9 @@
 // - A record leaves only when its result says created or duplicate; conflict and rejected stay,
 //   with the server's problem, for the user to fix or discard.
 // - Photos wait as "attachment" records and go (PUT, multipart) once their incident is stored.
+// - A draft goes as an incident with submit:false (a server-side draft); sending it later is a
+//   "transition" record (POST …/transitions, action submit) under its own kept Idempotency-Key,
+//   sent once the draft itself is stored.
 // - Uploads run on opening, on the `online` event and on a button: never Background Sync.
 import { ApiError, NetworkError, apiRaw } from "./api.js";
 import { all, count, del, get, kvDel, kvGet, kvSet, put, write } from "./db.js";
@@ -57,6 +60,24 @@ export async function enqueueAttachment({ incidentId, attachmentId, blob, name }
   changed();
 }
 
+export async function enqueueTransition({ incidentId, action, label }) {
+  const id = crypto.randomUUID(); // also the Idempotency-Key: a lost answer is replayed
+  await put("outbox", {
+    user_id: await owner(),
+    key: `transition:${id}`,
+    kind: "transition",
+    item: { id, incident_id: incidentId, action },
+    label,
+    status: "waiting",
+    created_at: new Date().toISOString(),
+    seq: Date.now() * 1000 + (seq++ % 1000),
+  });
+  changed();
+}
+
+// Kinds that do not go in the batch upload but one by one, after it.
+const SEPARATE = new Set(["attachment", "transition"]);
+
 export async function records() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
 }
@@ -67,9 +88,9 @@ export async function discard(key) {
   const rec = await get("outbox", key);
   await del("outbox", key);
   if (rec && rec.kind === "incident") {
-    // Its photos cannot go without it.
+    // Its photos and its submission cannot go without it.
     for (const r of await records()) {
-      if (r.kind === "attachment" && r.item.incident_id === rec.item.id) await del("outbox", r.key);
+      if (r.item.incident_id === rec.item.id) await del("outbox", r.key);
     }
   }
   changed();
@@ -120,14 +141,57 @@ async function applyResults(batch, answer) {
     answer.results.forEach((res, i) => {
       const rec = batch[i];
       if (!rec) return;
-      if (res.status === "created" || res.status === "duplicate") {
-        store("outbox").delete(rec.key);
-      } else {
-        store("outbox").put({ ...rec, status: res.status, problem: res.problem || null });
-      }
+      // A record changed on the phone while its batch was away (a draft saved again) is not
+      // the one this answer is about: it stays as it is now.
+      const req = store("outbox").get(rec.key);
+      req.onsuccess = () => {
+        if (!req.result || JSON.stringify(req.result.item) !== JSON.stringify(rec.item)) return;
+        if (res.status === "created" || res.status === "duplicate") {
+          store("outbox").delete(rec.key);
+        } else {
+          store("outbox").put({ ...rec, status: res.status, problem: res.problem || null });
+        }
+      };
     });
     store("kv").delete("pending_batch");
   });
+}
+
+const LATER = (status) => [408, 409, 425, 429].includes(status) || status >= 500;
+
+// Submit stored drafts: POST …/transitions with the record's own id as the Idempotency-Key,
+// so a lost answer is replayed by the server instead of moving the incident twice.
+async function uploadTransitions() {
+  const me = await owner();
+  const waiting = (await records()).filter((r) => mine(r, me));
+  const pending = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
+  for (const rec of waiting) {
+    if (rec.kind !== "transition" || rec.status !== "waiting" || pending.has(rec.item.incident_id)) {
+      continue;
+    }
+    const path = `/incidents/${rec.item.incident_id}`;
+    const response = await apiRaw(`${path}/transitions`, {
+      method: "POST",
+      json: { action: rec.item.action },
+      headers: { "Idempotency-Key": rec.item.id },
+    });
+    const problem = response.ok ? null : await response.json().catch(() => null);
+    let done = response.ok;
+    if (response.status === 409 && problem && problem.code === "invalid_transition") {
+      // Already moved (its key expired, or another phone of the team sent it): not an error
+      // unless it is still a draft.
+      const now = await apiRaw(path);
+      done = now.ok && (await now.json()).status !== "draft";
+    }
+    if (done) {
+      await del("outbox", rec.key);
+    } else if (LATER(response.status) && !(problem && problem.code === "invalid_transition")) {
+      return; // try again later
+    } else {
+      await put("outbox", { ...rec, status: "rejected", problem });
+    }
+    changed();
+  }
 }
 
 async function uploadAttachments() {
@@ -146,7 +210,7 @@ async function uploadAttachments() {
     );
     if (response.ok) {
       await del("outbox", rec.key);
-    } else if ([408, 409, 425, 429].includes(response.status) || response.status >= 500) {
+    } else if (LATER(response.status)) {
       return; // try again later
     } else {
       const problem = await response.json().catch(() => null);
@@ -175,7 +239,7 @@ async function doFlush() {
     const me = await owner();
     for (;;) {
       const waiting = (await records()).filter(
-        (r) => r.kind !== "attachment" && r.status === "waiting" && mine(r, me),
+        (r) => !SEPARATE.has(r.kind) && r.status === "waiting" && mine(r, me),
       );
       if (!waiting.length) break;
       const batch = waiting.slice(0, BATCH);
@@ -187,6 +251,7 @@ async function doFlush() {
         else summary.problems++;
       }
     }
+    await uploadTransitions();
     await uploadAttachments();
     await kvSet("last_upload", new Date().toISOString());
   } catch (err) {

@@ -1,8 +1,11 @@
 // Report an incident in under a minute: category → sub-type, severity, house or GPS, summary,
 // persons, protect-the-reporter, photos shrunk on the phone; keep as a draft or send.
 // ?draft=<key> reopens a draft; ?fix=<outbox key> reopens a rejected report to correct it.
+// A draft is also sent as a server-side draft (submit:false), so it is not only on this phone;
+// sending it later submits that same incident (a transition), never a second copy. The API
+// cannot change a stored draft, so once the server has it the form is read-only.
 import { all, del, get, kvGet, put } from "./db.js";
-import { enqueue, enqueueAttachment, replace } from "./outbox.js";
+import { enqueue, enqueueAttachment, enqueueTransition, replace } from "./outbox.js";
 import { houses, myTeam } from "./registry.js";
 import { resize } from "./photos.js";
 import { $, esc, freshFix, gpsText, localInput, startGps, stopGps, toast } from "./util.js";
@@ -34,12 +37,17 @@ export async function render(main, params, app) {
   const fixing = fixKey ? await get("outbox", fixKey) : null;
   const body = (fixing && fixing.item) || (draft && draft.body) || {};
   const photos = (draft && draft.photos) || [];
+  // Stored on the server: it was queued and its record has left the outbox.
+  const queuedRec = draft && draft.queued ? await get("outbox", `incident:${draft.body.id}`) : null;
+  const onServer = !!(draft && draft.queued && !queuedRec);
   const top = categories.filter((c) => !c.parent_code);
 
   main.innerHTML = `
     <h1>${fixing ? "Sửa báo cáo" : "Báo vụ việc"}</h1>
     ${fixing && fixing.problem ? `<p class="card bad problem">${esc(fixing.problem.title || "")} ${esc(fixing.problem.detail || "")}</p>` : ""}
+    ${onServer ? '<p class="card warn" data-testid="server-draft">Bản nháp đã lưu trên máy chủ: không sửa được nữa, chỉ cần bấm Gửi.</p>' : ""}
     <form id="incident">
+      <fieldset id="fields" ${onServer ? "disabled" : ""}>
       <label for="category">Loại vụ việc</label>
       <select id="category" name="category" required>${options(top.map((c) => ({ value: c.code, label: c.name_vi })), body.category, "— Chọn —")}</select>
       <div id="subtype-box"><label for="subtype">Chi tiết</label><select id="subtype" name="subtype"></select></div>
@@ -68,12 +76,13 @@ export async function render(main, params, app) {
       <div id="persons">${(body.persons_involved || []).map(personRow).join("")}</div>
       <button class="btn secondary" id="add-person" type="button">+ Thêm người</button>
       <label class="check"><input type="checkbox" name="protect_reporter" ${body.protect_reporter ? "checked" : ""}>Bảo vệ danh tính người báo tin</label>
+      </fieldset>
       <h2>Ảnh</h2>
       <input id="photos" type="file" accept="image/*" capture="environment" multiple ${fixing ? "disabled" : ""}>
       <div class="thumbs" id="thumbs"></div>
       <p id="form-error" class="problem"></p>
       <div class="row">
-        ${fixing ? "" : '<button class="btn secondary" name="action" value="draft" type="submit">Lưu nháp</button>'}
+        ${fixing || onServer ? "" : '<button class="btn secondary" name="action" value="draft" type="submit">Lưu nháp</button>'}
         <button class="btn ok" name="action" value="send" type="submit">Gửi</button>
       </div>
     </form>`;
@@ -178,19 +187,25 @@ export async function render(main, params, app) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const action = e.submitter ? e.submitter.value : "send";
-    const item = collect();
+    const item = onServer ? draft.body : collect();
+    const complete = !!(item.category && item.summary);
     if (action === "draft") {
-      await put("drafts", { key: draftKey, body: item, photos: pics, saved_at: new Date().toISOString() });
-      toast("Đã lưu nháp trong máy.");
+      await saveDraft({ ...item, submit: false }, complete);
       location.hash = "#/outbox";
+      app.syncAll({ quiet: true });
       return;
     }
-    if (!item.category || !item.summary) {
+    if (!complete) {
       $("#form-error").textContent = "Cần chọn loại vụ việc và ghi nội dung.";
       return;
     }
     if (fixing) {
       await replace(fixing.key, item);
+    } else if (draft && draft.queued) {
+      // The draft is (or will be) on the server: submit that incident, after any change.
+      await saveDraft({ ...item, submit: false }, true);
+      await enqueueTransition({ incidentId: item.id, action: "submit", label: `Gửi vụ việc: ${item.summary.slice(0, 40)}` });
+      await del("drafts", draftKey);
     } else {
       await enqueue(item, `Vụ việc: ${item.summary.slice(0, 40)}`);
       for (const p of pics) {
@@ -202,6 +217,27 @@ export async function render(main, params, app) {
     location.hash = "#/";
     app.syncAll({ quiet: true });
   });
+
+  // Keep the draft on the phone and, once it has a category and a text, queue it (or its new
+  // content while it still waits) as a server-side draft, with photos not yet queued.
+  async function saveDraft(item, upload) {
+    const queuedPhotos = new Set((draft && draft.queued_photos) || []);
+    const record = { key: draftKey, body: item, photos: pics, saved_at: new Date().toISOString(), queued: !!(draft && draft.queued), queued_photos: [...queuedPhotos] };
+    if (upload && !onServer) {
+      const label = `Nháp: ${item.summary.slice(0, 40)}`;
+      if (queuedRec) await replace(queuedRec.key, item);
+      else await enqueue(item, label);
+      record.queued = true;
+    }
+    if (record.queued) {
+      for (const p of pics.filter((x) => !queuedPhotos.has(x.id))) {
+        await enqueueAttachment({ incidentId: item.id, attachmentId: p.id, blob: p.blob, name: p.name });
+        record.queued_photos.push(p.id);
+      }
+    }
+    await put("drafts", record);
+    toast(record.queued ? "Đã lưu nháp, sẽ gửi lên máy chủ dưới dạng nháp." : "Đã lưu nháp trong máy.");
+  }
 
   return () => stopGps(onFix);
 }
