@@ -1,7 +1,7 @@
 // The field app's entry point: service worker, sign-in, a hash router and the sync triggers
 // (on opening, when the network comes back, on the button; never Background Sync).
 import { session, signIn } from "./api.js";
-import { flush, records, waitingCount } from "./outbox.js";
+import { flush, idle, records, waitingCount } from "./outbox.js";
 import { refreshFeed, syncRegistry } from "./registry.js";
 import { $, esc, toast } from "./util.js";
 import * as awareness from "./view-awareness.js";
@@ -29,7 +29,46 @@ function showNetwork() {
   el.textContent = navigator.onLine ? "Trực tuyến" : "Ngoại tuyến";
 }
 
+// A new shell version: installed beside this one, it waits until the user taps the banner.
+let registration = null;
+
+function offerUpdate() {
+  if (registration && registration.waiting && navigator.serviceWorker.controller) {
+    $("#update").hidden = false;
+  }
+}
+
+function watchUpdates(reg) {
+  registration = reg;
+  offerUpdate();
+  reg.addEventListener("updatefound", () => {
+    const worker = reg.installing;
+    if (worker) worker.addEventListener("statechange", () => worker.state === "installed" && offerUpdate());
+  });
+}
+
+function checkForUpdate() {
+  if (registration && navigator.onLine) registration.update().catch(() => {});
+}
+
+async function applyUpdate() {
+  $("#update-now").disabled = true;
+  // The outbox lives in IndexedDB and survives the reload; an upload in flight is let finish
+  // so its answer is not lost with the page.
+  await idle();
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!reloading) {
+      reloading = true;
+      location.reload();
+    }
+  });
+  if (registration && registration.waiting) registration.waiting.postMessage("skip-waiting");
+  else location.reload();
+}
+
 export async function syncAll({ quiet = false } = {}) {
+  checkForUpdate();
   if (!(await session())) return;
   document.body.dataset.syncing = "1";
   try {
@@ -109,7 +148,7 @@ export function route(options) {
 
 async function start() {
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => {});
+    navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).then(watchUpdates, () => {});
   }
   showNetwork();
   window.addEventListener("online", () => {
@@ -121,6 +160,7 @@ async function start() {
   window.addEventListener("outbox-changed", showWaiting);
   window.addEventListener("signed-out", () => route());
   $("#sync-now").addEventListener("click", () => syncAll());
+  $("#update-now").addEventListener("click", applyUpdate);
   // A lost answer or a flaky bar of signal: try again every minute while anything waits.
   setInterval(async () => {
     if (navigator.onLine && document.body.dataset.syncing !== "1" && (await records()).some((r) => r.status === "waiting")) {

@@ -233,6 +233,9 @@ export function flush() {
   return running;
 }
 
+// Resolves when no upload is running (a reload waits for it rather than cut a batch in half).
+export const idle = () => (running || Promise.resolve()).catch(() => {});
+
 async function doFlush() {
   const summary = { sent: 0, problems: 0, offline: false, error: null };
   try {
