@@ -27,6 +27,7 @@ class Seeded:
     house_ids: list[str]
     team_id: str
     leader_id: str
+    police_id: str
     enterprise_id: str | None = None
 
 
@@ -52,6 +53,7 @@ def seed(
                     house_ids=[str(h.id) for h in world.houses],
                     team_id=str(world.team.id),
                     leader_id=str(world.leader.id),
+                    police_id=str(world.police.id),
                 )
                 if enterprise:
                     site = await make_site(session, lon=BASE_LON, lat=BASE_LAT)

@@ -1,6 +1,6 @@
 // The mobile API as a phone uses it: device-bound sign-in, rotated refresh tokens kept in
 // IndexedDB, problem+json errors turned into ApiError with the server's own (Vietnamese) title.
-import { kvDel, kvGet, kvSet } from "./db.js";
+import { clear, kvDel, kvGet, kvSet } from "./db.js";
 
 export const APP_VERSION = "field-1";
 const BASE = "/api/v1";
@@ -41,7 +41,7 @@ async function storeTokens(pair, extra = {}) {
   return next;
 }
 
-async function send(path, { method = "GET", json, form, headers = {}, token } = {}) {
+async function send(path, { method = "GET", json, form, headers = {}, token, signal } = {}) {
   const h = { Accept: "application/json", "Accept-Language": "vi", ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   let body;
@@ -53,7 +53,7 @@ async function send(path, { method = "GET", json, form, headers = {}, token } = 
   }
   let response;
   try {
-    response = await fetch(BASE + path, { method, headers: h, body });
+    response = await fetch(BASE + path, { method, headers: h, body, signal });
   } catch (err) {
     throw new NetworkError(String(err));
   }
@@ -151,4 +151,8 @@ export async function signOut() {
     // Offline or already revoked: forgetting the tokens locally is what matters.
   }
   await kvDel("session");
+  // The feed is the signed-out user's: on a shared phone the next one must not read it.
+  await kvDel("feed_last_event_id");
+  await clear("feed");
+  window.dispatchEvent(new Event("signed-out"));
 }

@@ -1,6 +1,7 @@
 // The field app's entry point: service worker, sign-in, a hash router and the sync triggers
 // (on opening, when the network comes back, on the button; never Background Sync).
 import { session, signIn } from "./api.js";
+import { startLive, stopLive } from "./live.js";
 import { flush, idle, records, waitingCount } from "./outbox.js";
 import { refreshFeed, syncRegistry } from "./registry.js";
 import { $, esc, toast } from "./util.js";
@@ -80,6 +81,7 @@ export async function syncAll({ quiet = false } = {}) {
     if (!result.offline) {
       await syncRegistry().catch(() => {});
       await refreshFeed().catch(() => {});
+      startLive(); // after the list, so the stream resumes after its newest row
     }
   } finally {
     document.body.dataset.syncing = "0";
@@ -155,10 +157,20 @@ async function start() {
     showNetwork();
     syncAll({ quiet: true });
   });
-  window.addEventListener("offline", showNetwork);
+  window.addEventListener("offline", () => {
+    showNetwork();
+    stopLive();
+  });
+  window.addEventListener("feed-changed", (e) => {
+    if (e.detail && e.detail.type === "incident.question") toast("Công an hỏi thêm về vụ việc: xem Thông báo.");
+    route({ onlyIfShown: "feed" });
+  });
   window.addEventListener("hashchange", () => route());
   window.addEventListener("outbox-changed", showWaiting);
-  window.addEventListener("signed-out", () => route());
+  window.addEventListener("signed-out", () => {
+    stopLive();
+    route();
+  });
   $("#sync-now").addEventListener("click", () => syncAll());
   $("#update-now").addEventListener("click", applyUpdate);
   // A lost answer or a flaky bar of signal: try again every minute while anything waits.

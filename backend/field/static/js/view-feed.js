@@ -28,7 +28,7 @@ export async function render(main, _params, app) {
   const [items, at] = await Promise.all([feed(), kvGet("feed_at")]);
   main.innerHTML = `
     <h1>Thông báo</h1>
-    <p class="muted">Cập nhật lúc ${esc(when(at))}</p>
+    <p class="muted" data-testid="feed-live">${document.body.dataset.live === "stream" ? "Trực tiếp: thông báo mới hiện ngay" : `Cập nhật lúc ${esc(when(at))}`}</p>
     <button class="btn secondary" id="refresh" type="button">Tải lại</button>
     <ul class="list" data-testid="feed">${items.map((n) => `<li><b>${esc(TYPES[n.type] || n.type)}</b><br>${line(n)}<br><span class="muted">${esc(when(n.created_at))}</span></li>`).join("") || '<li class="muted">Chưa có thông báo.</li>'}</ul>`;
   $("#refresh").addEventListener("click", async () => {
