@@ -45,14 +45,30 @@ export async function enqueue(item, label) {
   changed();
 }
 
+// A photo waits for its record: an incident's (kind "attachment") or an awareness session's
+// (kind "awareness_photo"); it goes, by PUT under its own UUID, once that record is stored.
+const PHOTO_URL = {
+  attachment: (item) => `/incidents/${item.incident_id}/attachments/${item.id}`,
+  awareness_photo: (item) => `/awareness-sessions/${item.session_id}/photos/${item.id}`,
+};
+const parentOf = (item) => item.incident_id || item.session_id;
+
 export async function enqueueAttachment({ incidentId, attachmentId, blob, name }) {
+  await enqueuePhoto("attachment", { id: attachmentId, incident_id: incidentId, name }, blob);
+}
+
+export async function enqueueSessionPhoto({ sessionId, photoId, blob, name }) {
+  await enqueuePhoto("awareness_photo", { id: photoId, session_id: sessionId, name }, blob);
+}
+
+async function enqueuePhoto(kind, item, blob) {
   await put("outbox", {
     user_id: await owner(),
-    key: `attachment:${attachmentId}`,
-    kind: "attachment",
-    item: { id: attachmentId, incident_id: incidentId, name },
+    key: `${kind}:${item.id}`,
+    kind,
+    item,
     blob,
-    label: `Ảnh ${name}`,
+    label: `Ảnh ${item.name}`,
     status: "waiting",
     created_at: new Date().toISOString(),
     seq: Date.now() * 1000 + (seq++ % 1000),
@@ -76,7 +92,7 @@ export async function enqueueTransition({ incidentId, action, label }) {
 }
 
 // Kinds that do not go in the batch upload but one by one, after it.
-const SEPARATE = new Set(["attachment", "transition"]);
+const SEPARATE = new Set(["attachment", "awareness_photo", "transition"]);
 
 export async function records() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
@@ -91,6 +107,11 @@ export async function discard(key) {
     // Its photos and its submission cannot go without it.
     for (const r of await records()) {
       if (r.item.incident_id === rec.item.id) await del("outbox", r.key);
+    }
+  }
+  if (rec && rec.kind === "awareness_session") {
+    for (const r of await records()) {
+      if (r.item.session_id === rec.item.id) await del("outbox", r.key);
     }
   }
   changed();
@@ -197,17 +218,16 @@ async function uploadTransitions() {
 async function uploadAttachments() {
   const me = await owner();
   const waiting = (await records()).filter((r) => mine(r, me));
-  const blocked = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
+  const blocked = new Set(
+    waiting.filter((r) => r.kind === "incident" || r.kind === "awareness_session").map((r) => r.item.id),
+  );
   for (const rec of waiting) {
-    if (rec.kind !== "attachment" || rec.status !== "waiting" || blocked.has(rec.item.incident_id)) {
+    if (!PHOTO_URL[rec.kind] || rec.status !== "waiting" || blocked.has(parentOf(rec.item))) {
       continue;
     }
     const form = new FormData();
     form.append("file", rec.blob, rec.item.name);
-    const response = await apiRaw(
-      `/incidents/${rec.item.incident_id}/attachments/${rec.item.id}`,
-      { method: "PUT", form },
-    );
+    const response = await apiRaw(PHOTO_URL[rec.kind](rec.item), { method: "PUT", form });
     if (response.ok) {
       await del("outbox", rec.key);
     } else if (LATER(response.status)) {

@@ -1,6 +1,8 @@
-// Log an awareness session (tuyên truyền) held by the team.
+// Log an awareness session (tuyên truyền) held by the team, with photos shrunk on the phone
+// like an incident's; they wait in the outbox and go once the session is stored.
 import { kvGet } from "./db.js";
-import { enqueue } from "./outbox.js";
+import { enqueue, enqueueSessionPhoto } from "./outbox.js";
+import { resize } from "./photos.js";
 import { myTeam } from "./registry.js";
 import { $, esc, localInput, toast } from "./util.js";
 
@@ -23,9 +25,29 @@ export async function render(main, _params, app) {
       </div>
       <label for="summary">Tóm tắt</label>
       <textarea id="summary" name="summary"></textarea>
+      <h2>Ảnh</h2>
+      <input id="photos" type="file" accept="image/*" capture="environment" multiple>
+      <div class="thumbs" id="thumbs"></div>
       <p id="form-error" class="problem"></p>
       <button class="btn ok" type="submit" ${team ? "" : "disabled"}>Lưu</button>
     </form>`;
+  const pics = [];
+  $("#photos").addEventListener("change", async (e) => {
+    for (const file of e.target.files) {
+      try {
+        const { blob } = await resize(file);
+        const pic = { id: crypto.randomUUID(), blob, name: file.name.replace(/\.\w+$/, "") + ".jpg" };
+        pics.push(pic);
+        const img = document.createElement("img");
+        img.src = URL.createObjectURL(blob);
+        img.alt = pic.name;
+        $("#thumbs").append(img);
+      } catch {
+        toast(`Không đọc được ảnh ${file.name}`);
+      }
+    }
+    e.target.value = "";
+  });
   $("#awareness").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
@@ -47,7 +69,12 @@ export async function render(main, _params, app) {
     };
     if (f.duration_minutes.value) item.duration_minutes = Number(f.duration_minutes.value);
     if (f.summary.value.trim()) item.summary = f.summary.value.trim();
+    // The session names its photos (their UUIDs), so a desk sees how many belong to it.
+    if (pics.length) item.photo_refs = pics.map((p) => p.id);
     await enqueue(item, `Tuyên truyền: ${item.place}`);
+    for (const p of pics) {
+      await enqueueSessionPhoto({ sessionId: item.id, photoId: p.id, blob: p.blob, name: p.name });
+    }
     toast("Đã lưu, sẽ gửi khi có mạng.");
     location.hash = "#/";
     app.syncAll({ quiet: true });
