@@ -1,6 +1,7 @@
 // The mobile API as a phone uses it: device-bound sign-in, rotated refresh tokens kept in
 // IndexedDB, problem+json errors turned into ApiError with the server's own (Vietnamese) title.
 import { clear, kvDel, kvGet, kvSet } from "./db.js";
+import { lang } from "./i18n.js";
 
 export const APP_VERSION = "field-1";
 const BASE = "/api/v1";
@@ -42,7 +43,7 @@ async function storeTokens(pair, extra = {}) {
 }
 
 async function send(path, { method = "GET", json, form, headers = {}, token, signal } = {}) {
-  const h = { Accept: "application/json", "Accept-Language": "vi", ...headers };
+  const h = { Accept: "application/json", "Accept-Language": lang(), ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   let body;
   if (json !== undefined) {

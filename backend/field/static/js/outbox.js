@@ -14,6 +14,7 @@
 // - Uploads run on opening, on the `online` event and on a button: never Background Sync.
 import { ApiError, NetworkError, apiRaw } from "./api.js";
 import { all, count, del, get, kvDel, kvGet, kvSet, put, write } from "./db.js";
+import { t } from "./i18n.js";
 
 export const BATCH = 100;
 let seq = 0;
@@ -68,7 +69,7 @@ async function enqueuePhoto(kind, item, blob) {
     kind,
     item,
     blob,
-    label: `Ảnh ${item.name}`,
+    label: t("photo_label", { name: item.name }),
     status: "waiting",
     created_at: new Date().toISOString(),
     seq: Date.now() * 1000 + (seq++ % 1000),
