@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from backend.audit.service import record
@@ -14,6 +13,7 @@ from backend.core.errors import NotFound
 from backend.core.pagination import Page, PageDep, page_of, stamp
 from backend.incidents.attachments_router import _read_capped
 from backend.incidents.deps import SettingsDep, StorageDep
+from backend.incidents.storage import download
 from backend.models import utcnow
 from backend.models.monitoring import AwarenessPhoto
 from backend.monitoring import awareness_photos as photos
@@ -104,14 +104,4 @@ async def photo_content(
         object_id=obj.id,
         detail={"photo_id": str(row.id)},
     )
-    filename = f"{row.id}.{row.content_type.split('/')[-1]}"
-    url = await storage.download_url(
-        row.storage_key, content_type=row.content_type, filename=filename
-    )
-    if url:
-        return RedirectResponse(url, status_code=307)
-    return Response(
-        content=await storage.get(row.storage_key),
-        media_type=row.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return await download(storage, row.storage_key, content_type=row.content_type, name=str(row.id))

@@ -144,10 +144,25 @@ def wait_synced(page, runs: int) -> None:
 
 
 def synced_runs(page) -> int:
+    """How many sync runs have finished, once none is running (a run still finishing would
+    otherwise pass for the next one)."""
+    page.wait_for_function("document.body.dataset.syncing !== '1'")
     return int(page.evaluate("document.body.dataset.synced || '0'"))
 
 
 WAIT_EMPTY = "document.querySelector('[data-testid=waiting]').textContent === '0'"
+
+
+def online_losing_first_answer(context, page, pattern: str) -> list:
+    """Back online with the first answer to ``pattern`` lost; the button sends again, until
+    nothing waits. Returns the calls as ``lose_first_answer`` records them."""
+    calls = lose_first_answer(page, pattern)
+    runs = synced_runs(page)
+    context.set_offline(False)  # the `online` event starts an upload by itself
+    wait_synced(page, runs)
+    page.click("#sync-now")
+    page.wait_for_function(WAIT_EMPTY)
+    return calls
 
 
 def waiting(page) -> int:
@@ -167,4 +182,9 @@ def shot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0); document.getElementById('toast').textContent = ''")
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        # A 96-colour palette: a flat UI loses nothing visible, and the README stays light.
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(colors=96)
+        small.save(path, optimize=True)

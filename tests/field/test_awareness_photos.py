@@ -7,24 +7,16 @@ from pathlib import Path
 from PIL import Image
 
 from tests.field.phone import (
-    WAIT_EMPTY,
-    lose_first_answer,
-    phone_context,
+    online_losing_first_answer,
     photo,
     query,
-    seed,
-    sign_in,
-    synced_runs,
-    wait_synced,
     waiting,
 )
 
 
-def test_awareness_photos_are_shrunk_and_arrive_once(browser, live_server, settings, tmp_path):
-    world = seed(settings, houses=1)
-    context, log = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_awareness_photos_are_shrunk_and_arrive_once(open_phone, settings, tmp_path):
+    phone = open_phone(houses=1)
+    context, log, page = phone.context, phone.log, phone.page
     context.set_offline(True)
     page.goto("/field/#/awareness")
     page.fill("#place", "Sân nhà trọ Hòa Bình")
@@ -42,12 +34,7 @@ def test_awareness_photos_are_shrunk_and_arrive_once(browser, live_server, setti
     page.wait_for_selector("body[data-ready='1']")
     assert waiting(page) == 3
 
-    calls = lose_first_answer(page, "**/api/v1/awareness-sessions/*/photos/*")
-    runs = synced_runs(page)
-    context.set_offline(False)
-    wait_synced(page, runs)
-    page.click("#sync-now")
-    page.wait_for_function(WAIT_EMPTY)
+    calls = online_losing_first_answer(context, page, "**/api/v1/awareness-sessions/*/photos/*")
     assert len(calls) == 3  # the first photo twice (its answer was lost), the second once
 
     sessions = query(settings, "SELECT id, photo_refs, workers_count FROM awareness_session")
@@ -65,4 +52,3 @@ def test_awareness_photos_are_shrunk_and_arrive_once(browser, live_server, setti
             sizes.append(max(stored.size))
     assert sorted(sizes) == [1200, 1600]  # 3000 px shrunk on the phone; 1200 px kept
     assert log.foreign() == []
-    context.close()

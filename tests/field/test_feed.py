@@ -83,11 +83,9 @@ def _client(live_server, settings, user_id: str, role: str) -> httpx.Client:
     )
 
 
-def test_a_police_question_appears_live_without_a_reload(browser, live_server, settings):
-    world = seed(settings, houses=1)
-    context, log = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_a_police_question_appears_live_without_a_reload(open_phone, live_server, settings):
+    phone = open_phone(houses=1)
+    world, log, page = phone.world, phone.log, phone.page
     page.goto("/field/#/feed")
     page.wait_for_selector("body[data-live=stream]")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
@@ -116,7 +114,6 @@ def test_a_police_question_appears_live_without_a_reload(browser, live_server, s
     assert page.evaluate("window.sameDocument") is True
     assert "Câu hỏi về vụ việc" in page.text_content("[data-testid=feed]")
     assert log.foreign() == []
-    context.close()
 
 
 def test_without_the_stream_the_feed_is_polled(browser, live_server, settings):

@@ -4,22 +4,17 @@ workers; a draft stays on the phone until it is sent."""
 from tests.field.phone import (
     WAIT_EMPTY,
     lose_first_answer,
-    phone_context,
     photo,
     query,
-    seed,
-    sign_in,
     synced_runs,
     wait_synced,
     waiting,
 )
 
 
-def test_a_labour_event_asks_for_the_enterprise_and_the_workers(browser, live_server, settings):
-    world = seed(settings, houses=1, enterprise=True)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_a_labour_event_asks_for_the_enterprise_and_the_workers(open_phone, settings):
+    phone = open_phone(houses=1, enterprise=True)
+    world, page = phone.world, phone.page
     page.goto("/field/#/incident")
     assert page.locator("#labour").is_hidden()
     page.select_option("#category", "labour")
@@ -43,14 +38,11 @@ def test_a_labour_event_asks_for_the_enterprise_and_the_workers(browser, live_se
     assert (row.category, row.subtype, row.workers_involved) == ("labour", "wage_arrears", 120)
     assert str(row.enterprise_id).replace("-", "") == world.enterprise_id.replace("-", "")
     assert row.labour_started_at is not None
-    context.close()
 
 
-def test_a_draft_is_kept_on_the_server_and_submitted_once(browser, live_server, settings, tmp_path):
-    world = seed(settings, houses=2)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_a_draft_is_kept_on_the_server_and_submitted_once(open_phone, settings, tmp_path):
+    phone = open_phone(houses=2)
+    context, page = phone.context, phone.page
     context.set_offline(True)
     page.goto("/field/#/incident")
     page.select_option("#category", "fire_safety")
@@ -96,4 +88,3 @@ def test_a_draft_is_kept_on_the_server_and_submitted_once(browser, live_server, 
     assert [m.to_status for m in moves] == ["submitted"]
     page.goto("/field/#/outbox")
     assert not page.locator("text=Bản nháp").count()
-    context.close()

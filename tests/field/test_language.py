@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from backend.field import router as field
-from tests.field.phone import phone_context, seed, sign_in
+from tests.field.phone import phone_context, seed, shot, sign_in
 
 KEYS = "import('/field/static/js/i18n.js').then(m => [m.STRING_KEYS, m.ENGLISH_KEYS])"
 
@@ -32,6 +32,7 @@ def test_the_switch_shows_english_and_vietnamese_stays_the_default(browser, live
         assert label in home
     assert "boarding houses" in page.text_content("[data-testid=registry-info]")
     assert page.get_attribute("html", "lang") == "en"
+    shot(page, "7-english")
     box = page.locator("#lang").bounding_box()
     assert box["height"] >= 48 and box["width"] >= 48
 

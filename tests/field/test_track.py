@@ -6,14 +6,8 @@ from datetime import datetime
 from backend.patrols.tracks import decode
 from tests.factories_patrols import BASE_LAT, BASE_LON
 from tests.field.phone import (
-    WAIT_EMPTY,
-    lose_first_answer,
-    phone_context,
+    online_losing_first_answer,
     query,
-    seed,
-    sign_in,
-    synced_runs,
-    wait_synced,
     waiting,
 )
 
@@ -24,12 +18,10 @@ WALK = [
 ]
 
 
-def test_a_patrol_track_arrives_once_with_its_accuracy(browser, live_server, settings):
-    world = seed(settings, houses=2, gps_tracking=True)
-    context, log = phone_context(browser, live_server)
+def test_a_patrol_track_arrives_once_with_its_accuracy(open_phone, settings):
+    phone = open_phone(houses=2, gps_tracking=True)
+    world, context, log, page = phone.world, phone.context, phone.log, phone.page
     context.set_geolocation({"latitude": WALK[0][0], "longitude": WALK[0][1], "accuracy": 12})
-    page = context.new_page()
-    sign_in(page, world.phone)
 
     context.set_offline(True)
     page.goto("/field/#/patrol")
@@ -60,12 +52,7 @@ def test_a_patrol_track_arrives_once_with_its_accuracy(browser, live_server, set
     page.wait_for_selector("[data-testid=registry-info]")
     assert waiting(page) == 4  # patrol, scan, track chunk, end
 
-    calls = lose_first_answer(page, "**/api/v1/sync/upload")
-    runs = synced_runs(page)
-    context.set_offline(False)
-    wait_synced(page, runs)
-    page.click("#sync-now")
-    page.wait_for_function(WAIT_EMPTY)
+    calls = online_losing_first_answer(context, page, "**/api/v1/sync/upload")
     assert len(calls) == 2 and calls[1] == (calls[0][0], "true")
 
     segments = query(settings, "SELECT started_at, point_count, points FROM track_segment")
@@ -78,4 +65,3 @@ def test_a_patrol_track_arrives_once_with_its_accuracy(browser, live_server, set
     assert len(query(settings, "SELECT id FROM patrol")) == 1
     assert len(query(settings, "SELECT id FROM checkpoint_scan")) == 1
     assert log.foreign() == []
-    context.close()

@@ -2,18 +2,16 @@
 page offers "Có phiên bản mới — tải lại", and the tap reloads into it with the outbox intact."""
 
 from backend.field import router as field
-from tests.field.phone import WAIT_EMPTY, phone_context, query, seed, sign_in, waiting
+from tests.field.phone import WAIT_EMPTY, query, shot, waiting
 
 CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('ttq-field-')).sort())"
 
 
 def test_a_new_version_is_offered_and_the_outbox_survives_the_reload(
-    browser, live_server, settings, monkeypatch
+    open_phone, settings, monkeypatch
 ):
-    world = seed(settings, houses=1)
-    context, log = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+    phone = open_phone(houses=1)
+    context, log, page = phone.context, phone.log, phone.page
     old, urls = field.shell()
     assert page.evaluate(CACHES) == [f"ttq-field-{old}"]
     assert page.locator("#update").is_hidden()
@@ -36,6 +34,7 @@ def test_a_new_version_is_offered_and_the_outbox_survives_the_reload(
     assert banner.text_content().strip() == "Có phiên bản mới — tải lại"
     box = banner.bounding_box()
     assert box["height"] >= 48 and box["width"] >= 300  # a thumb's target at 360 px
+    shot(page, "6-new-version")
     assert waiting(page) == 1
     # Installed beside the running version, not swapped under the page.
     assert page.evaluate(CACHES) == sorted([f"ttq-field-{old}", f"ttq-field-{new}"])
@@ -52,4 +51,3 @@ def test_a_new_version_is_offered_and_the_outbox_survives_the_reload(
     page.wait_for_function(WAIT_EMPTY)
     assert len(query(settings, "SELECT id FROM awareness_session")) == 1
     assert log.foreign() == []
-    context.close()
