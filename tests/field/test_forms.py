@@ -1,5 +1,7 @@
 """The incident form beyond the basics: a labour event asks for the enterprise and the number of
-workers; a draft stays on the phone until it is sent."""
+workers; a draft goes to the server as a draft and is submitted there once."""
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.field.phone import (
     WAIT_EMPTY,
@@ -10,6 +12,10 @@ from tests.field.phone import (
     wait_synced,
     waiting,
 )
+
+RECORDS = """import('/field/static/js/outbox.js')
+  .then(m => m.records())
+  .then(rs => rs.map(r => [r.key, r.status, r.problem]))"""
 
 
 def test_a_labour_event_asks_for_the_enterprise_and_the_workers(open_phone, settings):
@@ -79,7 +85,10 @@ def test_a_draft_is_kept_on_the_server_and_submitted_once(open_phone, settings, 
     wait_synced(page, runs)
     assert waiting(page) == 1  # the answer was lost: the submission waits
     page.click("#sync-now")
-    page.wait_for_function(WAIT_EMPTY)
+    try:
+        page.wait_for_function(WAIT_EMPTY)
+    except PlaywrightTimeout:  # say what still waits, and why
+        raise AssertionError((calls, page.evaluate(RECORDS))) from None
     assert len(calls) == 2 and calls[1] == (calls[0][0], "true")
 
     rows = query(settings, "SELECT id, status FROM incident")

@@ -126,6 +126,20 @@ export async function apiRaw(path, options = {}) {
   return response;
 }
 
+// A retried call under an Idempotency-Key whose first try the server is still finishing (its
+// answer was lost on the way, the transaction not yet committed) answers 409
+// idempotency_in_flight with Retry-After: wait that long (at most 5 s) and ask again.
+export async function apiIdempotent(path, options = {}, tries = 4) {
+  for (let i = 1; ; i++) {
+    const response = await apiRaw(path, options);
+    if (response.status !== 409 || i >= tries) return response;
+    const problem = await response.clone().json().catch(() => null);
+    if (!problem || problem.code !== "idempotency_in_flight") return response;
+    const wait = Math.min(Number(response.headers.get("Retry-After")) || 1, 5);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
+}
+
 export async function api(path, options = {}) {
   return parse(await apiRaw(path, options));
 }

@@ -12,7 +12,7 @@
 //   "transition" record (POST …/transitions, action submit) under its own kept Idempotency-Key,
 //   sent once the draft itself is stored.
 // - Uploads run on opening, on the `online` event and on a button: never Background Sync.
-import { ApiError, NetworkError, apiRaw } from "./api.js";
+import { ApiError, NetworkError, apiIdempotent, apiRaw } from "./api.js";
 import { all, count, del, get, kvDel, kvGet, kvSet, put, write } from "./db.js";
 import { t } from "./i18n.js";
 
@@ -142,7 +142,7 @@ async function keyFor(batch) {
 async function uploadBatch(batch) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const key = await keyFor(batch);
-    const response = await apiRaw("/sync/upload", {
+    const response = await apiIdempotent("/sync/upload", {
       method: "POST",
       json: { sent_at: new Date().toISOString(), items: batch.map((r) => r.item) },
       headers: { "Idempotency-Key": key },
@@ -192,7 +192,7 @@ async function uploadTransitions() {
       continue;
     }
     const path = `/incidents/${rec.item.incident_id}`;
-    const response = await apiRaw(`${path}/transitions`, {
+    const response = await apiIdempotent(`${path}/transitions`, {
       method: "POST",
       json: { action: rec.item.action },
       headers: { "Idempotency-Key": rec.item.id },
