@@ -69,10 +69,32 @@ async function applyUpdate() {
   else location.reload();
 }
 
-export async function syncAll({ quiet = false } = {}) {
+// Sync runs go one after another, and a call while one runs queues one more (never more than
+// one): a record saved during a run's registry refresh is sent by the next run, not a minute
+// later, and two runs never upload or rewrite the cache at once. body[data-syncing] is "1"
+// from the call until no run is left.
+let syncTail = Promise.resolve();
+let syncQueued = null;
+
+export function syncAll(options = {}) {
+  if (syncQueued) return syncQueued;
+  document.body.dataset.syncing = "1";
+  const run = syncTail.then(() => {
+    syncQueued = null;
+    return syncOnce(options);
+  });
+  syncQueued = run;
+  syncTail = run
+    .catch(() => {})
+    .finally(() => {
+      if (!syncQueued) document.body.dataset.syncing = "0";
+    });
+  return run;
+}
+
+async function syncOnce({ quiet = false } = {}) {
   checkForUpdate();
   if (!(await session())) return;
-  document.body.dataset.syncing = "1";
   try {
     const result = await flush();
     if (!quiet && result.offline) toast(t("toast_offline"));
@@ -85,7 +107,6 @@ export async function syncAll({ quiet = false } = {}) {
       startLive(); // after the list, so the stream resumes after its newest row
     }
   } finally {
-    document.body.dataset.syncing = "0";
     document.body.dataset.synced = String(Number(document.body.dataset.synced || 0) + 1);
     await showWaiting();
     route({ onlyIfShown: "" }); // the home screen shows counts and "last refreshed"
