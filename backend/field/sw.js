@@ -6,13 +6,20 @@ const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const CACHE = `ttq-field-${VERSION}`;
 
+// A new version installs beside the running one and waits: the page offers "Có phiên bản mới —
+// tải lại" and, when tapped, tells it to take over (a page keeps running old modules until it
+// reloads, so swapping files under it unasked could mix two versions). The very first install
+// has no page to wait for and takes over at once.
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
-      .then(() => self.skipWaiting()),
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })))),
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

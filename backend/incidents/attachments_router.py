@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from backend.core.db import SessionDep
@@ -21,6 +20,7 @@ from backend.incidents.deps import (
     VisibleIncident,
 )
 from backend.incidents.journal import audit
+from backend.incidents.storage import download
 from backend.incidents.views import is_reporter, sensitive_persons
 from backend.models import utcnow
 from backend.models.incident import IncidentAttachment
@@ -165,14 +165,4 @@ async def attachment_content(
         incident=incident,
         detail={"attachment_id": str(row.id)},
     )
-    filename = f"{row.id}.{row.content_type.split('/')[-1]}"
-    url = await storage.download_url(
-        row.storage_key, content_type=row.content_type, filename=filename
-    )
-    if url:
-        return RedirectResponse(url, status_code=307)
-    return Response(
-        content=await storage.get(row.storage_key),
-        media_type=row.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return await download(storage, row.storage_key, content_type=row.content_type, name=str(row.id))

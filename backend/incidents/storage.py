@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from fastapi.responses import RedirectResponse, Response
+
 from backend.core.config import Settings
 
 
@@ -160,3 +162,16 @@ def storage_for(settings: Settings) -> Storage:
             settings.s3_presign_seconds,
         )
     return _cached("local", settings.attachment_dir)
+
+
+async def download(storage: Storage, key: str, *, content_type: str, name: str) -> Response:
+    """A stored file as a download: its bytes (local disk) or a 307 to a presigned URL (S3)."""
+    filename = f"{name}.{content_type.split('/')[-1]}"
+    url = await storage.download_url(key, content_type=content_type, filename=filename)
+    if url:
+        return RedirectResponse(url, status_code=307)
+    return Response(
+        content=await storage.get(key),
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

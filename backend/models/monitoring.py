@@ -102,3 +102,25 @@ class Commendation(SoftDeleteColumns, table=True):
     issuing_body: str = Field(max_length=255)
     reason: str = Field(max_length=2000)
     recorded_by: uuid.UUID = Field(foreign_key="user_account.id")
+
+
+class AwarenessPhoto(SQLModel, table=True):
+    """A photo of an awareness session, uploaded from the phone under the phone's own UUID.
+
+    The bytes live in the attachment storage (``awareness/<session>/<photo>``); they are always
+    re-encoded without EXIF/GPS, since they show workers' faces and nothing needs the metadata.
+    """
+
+    __tablename__ = "awareness_photo"
+
+    id: uuid.UUID = Field(primary_key=True)  # client-generated
+    session_id: uuid.UUID = Field(
+        foreign_key="awareness_session.id", index=True, ondelete="CASCADE"
+    )
+    content_type: str = Field(max_length=64)
+    size_bytes: int
+    sha256: str = Field(max_length=64)  # of the stored (stripped) bytes
+    original_sha256: str = Field(max_length=64)  # of what the phone sent: re-sends match it
+    storage_key: str = Field(max_length=255)
+    uploaded_by: uuid.UUID = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)

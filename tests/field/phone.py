@@ -27,18 +27,24 @@ class Seeded:
     house_ids: list[str]
     team_id: str
     leader_id: str
+    police_id: str
     enterprise_id: str | None = None
 
 
-def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> Seeded:
+def seed(
+    settings: Settings, houses: int = 20, *, enterprise: bool = False, gps_tracking: bool = False
+) -> Seeded:
     """A team covering ``houses`` houses and its leader, committed for the live server;
-    with ``enterprise``, an industrial zone around the first house and a company in it."""
+    with ``enterprise``, an industrial zone around the first house and a company in it;
+    ``gps_tracking``: the team agreed to patrol tracks."""
 
     async def build() -> Seeded:
         engine = make_engine(settings.database_url)
         try:
             async with make_session_factory(engine)() as session:
-                world = await make_world(session, houses=houses, name="Hòa Bình ")
+                world = await make_world(
+                    session, houses=houses, name="Hòa Bình ", gps_tracking=gps_tracking
+                )
                 out = Seeded(
                     phone=world.leader.phone,
                     member_phone=world.member.phone,
@@ -47,6 +53,7 @@ def seed(settings: Settings, houses: int = 20, *, enterprise: bool = False) -> S
                     house_ids=[str(h.id) for h in world.houses],
                     team_id=str(world.team.id),
                     leader_id=str(world.leader.id),
+                    police_id=str(world.police.id),
                 )
                 if enterprise:
                     site = await make_site(session, lon=BASE_LON, lat=BASE_LAT)
@@ -110,6 +117,54 @@ def sign_in(page, phone: str, *, first: bool = True) -> None:
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
 
 
+def lose_first_answer(page, pattern: str) -> list:
+    """Route ``pattern`` so the server handles the first request but its answer never reaches
+    the phone; returns the list of (Idempotency-Key, Idempotent-Replayed) of every call."""
+    calls: list = []
+
+    def handle(route):
+        response = route.fetch()
+        key = route.request.headers.get("idempotency-key")
+        calls.append((key, response.headers.get("idempotent-replayed")))
+        if len(calls) == 1:
+            route.abort()
+        else:
+            route.fulfill(response=response)
+
+    page.route(pattern, handle)
+    return calls
+
+
+def wait_synced(page, runs: int) -> None:
+    """Until a sync run after the ``runs``-th has finished."""
+    page.wait_for_function(
+        "n => Number(document.body.dataset.synced) > n && document.body.dataset.syncing === '0'",
+        arg=runs,
+    )
+
+
+def synced_runs(page) -> int:
+    """How many sync runs have finished, once none is running (a run still finishing would
+    otherwise pass for the next one)."""
+    page.wait_for_function("document.body.dataset.syncing !== '1'")
+    return int(page.evaluate("document.body.dataset.synced || '0'"))
+
+
+WAIT_EMPTY = "document.querySelector('[data-testid=waiting]').textContent === '0'"
+
+
+def online_losing_first_answer(context, page, pattern: str) -> list:
+    """Back online with the first answer to ``pattern`` lost; the button sends again, until
+    nothing waits. Returns the calls as ``lose_first_answer`` records them."""
+    calls = lose_first_answer(page, pattern)
+    runs = synced_runs(page)
+    context.set_offline(False)  # the `online` event starts an upload by itself
+    wait_synced(page, runs)
+    page.click("#sync-now")
+    page.wait_for_function(WAIT_EMPTY)
+    return calls
+
+
 def waiting(page) -> int:
     return int(page.text_content("[data-testid=waiting]"))
 
@@ -127,4 +182,9 @@ def shot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0); document.getElementById('toast').textContent = ''")
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        # A 96-colour palette: a flat UI loses nothing visible, and the README stays light.
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(colors=96)
+        small.save(path, optimize=True)

@@ -6,25 +6,18 @@ from pathlib import Path
 from PIL import Image
 
 from tests.field.phone import (
-    phone_context,
     photo,
     query,
-    seed,
     shot,
-    sign_in,
     waiting,
 )
 
 UNKNOWN = "ma-cua-nha-khong-thuoc-to"  # a sticker of a house outside the team's list
 
 
-def test_offline_patrol_incident_and_awareness_arrive_once(
-    browser, live_server, settings, tmp_path
-):
-    world = seed(settings, houses=20)
-    context, log = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_offline_patrol_incident_and_awareness_arrive_once(open_phone, settings, tmp_path):
+    phone = open_phone(houses=20)
+    world, context, log, page = phone.world, phone.context, phone.log, phone.page
     assert page.text_content("[data-testid=registry-info]").strip().startswith("20 nhà trọ")
     shot(page, "1-home")
 
@@ -119,4 +112,3 @@ def test_offline_patrol_incident_and_awareness_arrive_once(
     sessions = query(settings, "SELECT workers_count FROM awareness_session")
     assert [s.workers_count for s in sessions] == [35]
     assert log.foreign() == []
-    context.close()

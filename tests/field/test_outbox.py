@@ -4,7 +4,7 @@ an expired access token is renewed by rotating the refresh token kept in Indexed
 import time
 import uuid
 
-from tests.field.phone import phone_context, query, seed, shot, sign_in, waiting
+from tests.field.phone import WAIT_EMPTY, query, shot, sign_in, waiting
 
 ENQUEUE = """async ([item, label]) => {
   const m = await import('/field/static/js/outbox.js');
@@ -21,48 +21,51 @@ EXPIRE = """async () => {
 }"""
 
 
-def test_rejected_item_shows_the_server_message_and_can_be_discarded(
-    browser, live_server, settings
-):
-    world = seed(settings, houses=2)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
-    good = {
+def awareness(team_id: str, **changes) -> dict:
+    """An awareness-session record as the phone queues it, under a new UUID."""
+    item = {
         "kind": "awareness_session",
         "id": str(uuid.uuid4()),
-        "team_id": world.team_id,
+        "team_id": team_id,
         "held_at": "2026-11-20T19:00:00+07:00",
         "place": "Sân nhà trọ",
         "topics": ["drugs"],
     }
-    bad = {**good, "id": str(uuid.uuid4()), "topics": ["khong-co-chu-de-nay"]}
-    page.evaluate(ENQUEUE, [bad, "Buổi sai chủ đề"])
-    page.evaluate(ENQUEUE, [good, "Buổi đúng"])
+    return {**item, **changes}
+
+
+def same_id(stored, sent: str) -> bool:
+    """A UUID read back from either engine (SQLite keeps it without dashes)."""
+    return str(stored).replace("-", "") == sent.replace("-", "")
+
+
+def send_from_outbox(page) -> None:
     page.goto("/field/#/outbox")
     page.click("#send")
+
+
+def test_rejected_item_shows_the_server_message_and_can_be_discarded(open_phone, settings):
+    phone = open_phone(houses=2)
+    page = phone.page
+    good = awareness(phone.world.team_id)
+    bad = awareness(phone.world.team_id, topics=["khong-co-chu-de-nay"])
+    page.evaluate(ENQUEUE, [bad, "Buổi sai chủ đề"])
+    page.evaluate(ENQUEUE, [good, "Buổi đúng"])
+    send_from_outbox(page)
     page.wait_for_selector("[data-testid=problem]")
     assert waiting(page) == 1  # the good one left; the refused one stays
     card = page.locator(f"[data-key='awareness_session:{bad['id']}']")
     assert "Bị từ chối" in card.text_content()
     assert page.text_content("[data-testid=problem]").strip()  # the server's own words
     shot(page, "5-outbox-rejected")
-    assert [str(r.id) for r in query(settings, "SELECT id FROM awareness_session")] in (
-        [good["id"]],
-        [good["id"].replace("-", "")],
-    )
+    rows = query(settings, "SELECT id FROM awareness_session")
+    assert len(rows) == 1 and same_id(rows[0].id, good["id"])
     card.locator("[data-act=discard]").click()
-    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
-    context.close()
+    page.wait_for_function(WAIT_EMPTY)
 
 
-def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(
-    browser, live_server, settings
-):
-    world = seed(settings, houses=1)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(open_phone, settings):
+    page = open_phone(houses=1).page
     before = page.evaluate(SESSION)
     page.evaluate(EXPIRE)
     page.goto("/field/#/feed")
@@ -88,31 +91,19 @@ def test_an_expired_access_token_is_renewed_by_rotating_the_refresh_token(
     assert len(chain) == 2
     assert chain[0].used_at is not None and chain[0].replaced_by_id is not None
     assert chain[1].used_at is None
-    context.close()
 
 
-def test_records_wait_for_the_account_that_made_them(browser, live_server, settings):
-    world = seed(settings, houses=1)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
-    context.set_offline(True)
-    item = {
-        "kind": "awareness_session",
-        "id": str(uuid.uuid4()),
-        "team_id": world.team_id,
-        "held_at": "2026-11-20T19:00:00+07:00",
-        "place": "Sân nhà trọ",
-        "topics": ["drugs"],
-    }
-    page.evaluate(ENQUEUE, [item, "Buổi của tổ trưởng"])
+def test_records_wait_for_the_account_that_made_them(open_phone, settings):
+    phone = open_phone(houses=1)
+    page, world = phone.page, phone.world
+    phone.context.set_offline(True)
+    page.evaluate(ENQUEUE, [awareness(world.team_id), "Buổi của tổ trưởng"])
     page.click("#sign-out")  # offline: the tokens are forgotten on the phone
     page.wait_for_selector("#login")
-    context.set_offline(False)
+    phone.context.set_offline(False)
 
     sign_in(page, world.member_phone, first=False)  # another member on the same phone
-    page.goto("/field/#/outbox")
-    page.click("#send")
+    send_from_outbox(page)
     page.wait_for_selector("text=của tài khoản khác")
     assert waiting(page) == 1
     assert query(settings, "SELECT id FROM awareness_session") == []
@@ -121,20 +112,14 @@ def test_records_wait_for_the_account_that_made_them(browser, live_server, setti
     page.click("#sign-out")
     page.wait_for_selector("#login")
     sign_in(page, world.phone, first=False)
-    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    page.wait_for_function(WAIT_EMPTY)
     rows = query(settings, "SELECT recorded_by FROM awareness_session")
-    leader = query(settings, "SELECT id FROM user_account WHERE phone = :p", p=world.phone)
-    assert [r.recorded_by for r in rows] == [leader[0].id]
-    context.close()
+    assert len(rows) == 1 and same_id(rows[0].recorded_by, world.leader_id)
 
 
-def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(
-    browser, live_server, settings
-):
-    world = seed(settings, houses=2)
-    context, _ = phone_context(browser, live_server)
-    page = context.new_page()
-    sign_in(page, world.phone)
+def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(open_phone, settings):
+    phone = open_phone(houses=2)
+    page, world = phone.page, phone.world
     report = {
         "kind": "incident",
         "id": str(uuid.uuid4()),
@@ -147,8 +132,7 @@ def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(
         "submit": True,
     }
     page.evaluate(ENQUEUE, [report, "Vụ việc: Mất điện thoại"])
-    page.goto("/field/#/outbox")
-    page.click("#send")
+    send_from_outbox(page)
     card = page.locator(f"[data-key='incident:{report['id']}']")
     card.locator("[data-testid=problem]").wait_for()
     card.locator("[data-act=fix]").click()
@@ -157,9 +141,7 @@ def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(
     assert page.input_value("#summary") == "Mất điện thoại"
     page.select_option("#house", label=f"{world.house_names[1]} — Đường số 1, Dĩ An")
     page.click("button[value=send]")
-    page.wait_for_function("document.querySelector('[data-testid=waiting]').textContent === '0'")
+    page.wait_for_function(WAIT_EMPTY)
     rows = query(settings, "SELECT id, house_id FROM incident")
     assert len(rows) == 1
-    assert str(rows[0].id).replace("-", "") == report["id"].replace("-", "")
-    assert str(rows[0].house_id).replace("-", "") == world.house_ids[1].replace("-", "")
-    context.close()
+    assert same_id(rows[0].id, report["id"]) and same_id(rows[0].house_id, world.house_ids[1])

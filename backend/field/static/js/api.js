@@ -1,6 +1,7 @@
 // The mobile API as a phone uses it: device-bound sign-in, rotated refresh tokens kept in
 // IndexedDB, problem+json errors turned into ApiError with the server's own (Vietnamese) title.
-import { kvDel, kvGet, kvSet } from "./db.js";
+import { clear, kvDel, kvGet, kvSet } from "./db.js";
+import { lang } from "./i18n.js";
 
 export const APP_VERSION = "field-1";
 const BASE = "/api/v1";
@@ -41,8 +42,8 @@ async function storeTokens(pair, extra = {}) {
   return next;
 }
 
-async function send(path, { method = "GET", json, form, headers = {}, token } = {}) {
-  const h = { Accept: "application/json", "Accept-Language": "vi", ...headers };
+async function send(path, { method = "GET", json, form, headers = {}, token, signal } = {}) {
+  const h = { Accept: "application/json", "Accept-Language": lang(), ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   let body;
   if (json !== undefined) {
@@ -53,7 +54,7 @@ async function send(path, { method = "GET", json, form, headers = {}, token } = 
   }
   let response;
   try {
-    response = await fetch(BASE + path, { method, headers: h, body });
+    response = await fetch(BASE + path, { method, headers: h, body, signal });
   } catch (err) {
     throw new NetworkError(String(err));
   }
@@ -125,6 +126,20 @@ export async function apiRaw(path, options = {}) {
   return response;
 }
 
+// A retried call under an Idempotency-Key whose first try the server is still finishing (its
+// answer was lost on the way, the transaction not yet committed) answers 409
+// idempotency_in_flight with Retry-After: wait that long (at most 5 s) and ask again.
+export async function apiIdempotent(path, options = {}, tries = 4) {
+  for (let i = 1; ; i++) {
+    const response = await apiRaw(path, options);
+    if (response.status !== 409 || i >= tries) return response;
+    const problem = await response.clone().json().catch(() => null);
+    if (!problem || problem.code !== "idempotency_in_flight") return response;
+    const wait = Math.min(Number(response.headers.get("Retry-After")) || 1, 5);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  }
+}
+
 export async function api(path, options = {}) {
   return parse(await apiRaw(path, options));
 }
@@ -151,4 +166,8 @@ export async function signOut() {
     // Offline or already revoked: forgetting the tokens locally is what matters.
   }
   await kvDel("session");
+  // The feed is the signed-out user's: on a shared phone the next one must not read it.
+  await kvDel("feed_last_event_id");
+  await clear("feed");
+  window.dispatchEvent(new Event("signed-out"));
 }

@@ -74,6 +74,13 @@ export async function del(store, key) {
   return done(tx);
 }
 
+export async function clear(store) {
+  const db = await openDb();
+  const tx = db.transaction(store, "readwrite");
+  tx.objectStore(store).clear();
+  return done(tx);
+}
+
 // Several writes that must land together (one registry page, one batch's answers).
 export async function write(stores, fn) {
   const db = await openDb();

@@ -8,9 +8,13 @@
 // - A record leaves only when its result says created or duplicate; conflict and rejected stay,
 //   with the server's problem, for the user to fix or discard.
 // - Photos wait as "attachment" records and go (PUT, multipart) once their incident is stored.
+// - A draft goes as an incident with submit:false (a server-side draft); sending it later is a
+//   "transition" record (POST …/transitions, action submit) under its own kept Idempotency-Key,
+//   sent once the draft itself is stored.
 // - Uploads run on opening, on the `online` event and on a button: never Background Sync.
-import { ApiError, NetworkError, apiRaw } from "./api.js";
+import { ApiError, NetworkError, apiIdempotent, apiRaw } from "./api.js";
 import { all, count, del, get, kvDel, kvGet, kvSet, put, write } from "./db.js";
+import { t } from "./i18n.js";
 
 export const BATCH = 100;
 let seq = 0;
@@ -42,20 +46,54 @@ export async function enqueue(item, label) {
   changed();
 }
 
+// A photo waits for its record: an incident's (kind "attachment") or an awareness session's
+// (kind "awareness_photo"); it goes, by PUT under its own UUID, once that record is stored.
+const PHOTO_URL = {
+  attachment: (item) => `/incidents/${item.incident_id}/attachments/${item.id}`,
+  awareness_photo: (item) => `/awareness-sessions/${item.session_id}/photos/${item.id}`,
+};
+const parentOf = (item) => item.incident_id || item.session_id;
+
 export async function enqueueAttachment({ incidentId, attachmentId, blob, name }) {
+  await enqueuePhoto("attachment", { id: attachmentId, incident_id: incidentId, name }, blob);
+}
+
+export async function enqueueSessionPhoto({ sessionId, photoId, blob, name }) {
+  await enqueuePhoto("awareness_photo", { id: photoId, session_id: sessionId, name }, blob);
+}
+
+async function enqueuePhoto(kind, item, blob) {
   await put("outbox", {
     user_id: await owner(),
-    key: `attachment:${attachmentId}`,
-    kind: "attachment",
-    item: { id: attachmentId, incident_id: incidentId, name },
+    key: `${kind}:${item.id}`,
+    kind,
+    item,
     blob,
-    label: `Ảnh ${name}`,
+    label: t("photo_label", { name: item.name }),
     status: "waiting",
     created_at: new Date().toISOString(),
     seq: Date.now() * 1000 + (seq++ % 1000),
   });
   changed();
 }
+
+export async function enqueueTransition({ incidentId, action, label }) {
+  const id = crypto.randomUUID(); // also the Idempotency-Key: a lost answer is replayed
+  await put("outbox", {
+    user_id: await owner(),
+    key: `transition:${id}`,
+    kind: "transition",
+    item: { id, incident_id: incidentId, action },
+    label,
+    status: "waiting",
+    created_at: new Date().toISOString(),
+    seq: Date.now() * 1000 + (seq++ % 1000),
+  });
+  changed();
+}
+
+// Kinds that do not go in the batch upload but one by one, after it.
+const SEPARATE = new Set(["attachment", "awareness_photo", "transition"]);
 
 export async function records() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
@@ -67,9 +105,14 @@ export async function discard(key) {
   const rec = await get("outbox", key);
   await del("outbox", key);
   if (rec && rec.kind === "incident") {
-    // Its photos cannot go without it.
+    // Its photos and its submission cannot go without it.
     for (const r of await records()) {
-      if (r.kind === "attachment" && r.item.incident_id === rec.item.id) await del("outbox", r.key);
+      if (r.item.incident_id === rec.item.id) await del("outbox", r.key);
+    }
+  }
+  if (rec && rec.kind === "awareness_session") {
+    for (const r of await records()) {
+      if (r.item.session_id === rec.item.id) await del("outbox", r.key);
     }
   }
   changed();
@@ -99,7 +142,7 @@ async function keyFor(batch) {
 async function uploadBatch(batch) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const key = await keyFor(batch);
-    const response = await apiRaw("/sync/upload", {
+    const response = await apiIdempotent("/sync/upload", {
       method: "POST",
       json: { sent_at: new Date().toISOString(), items: batch.map((r) => r.item) },
       headers: { "Idempotency-Key": key },
@@ -120,33 +163,75 @@ async function applyResults(batch, answer) {
     answer.results.forEach((res, i) => {
       const rec = batch[i];
       if (!rec) return;
-      if (res.status === "created" || res.status === "duplicate") {
-        store("outbox").delete(rec.key);
-      } else {
-        store("outbox").put({ ...rec, status: res.status, problem: res.problem || null });
-      }
+      // A record changed on the phone while its batch was away (a draft saved again) is not
+      // the one this answer is about: it stays as it is now.
+      const req = store("outbox").get(rec.key);
+      req.onsuccess = () => {
+        if (!req.result || JSON.stringify(req.result.item) !== JSON.stringify(rec.item)) return;
+        if (res.status === "created" || res.status === "duplicate") {
+          store("outbox").delete(rec.key);
+        } else {
+          store("outbox").put({ ...rec, status: res.status, problem: res.problem || null });
+        }
+      };
     });
     store("kv").delete("pending_batch");
   });
 }
 
+const LATER = (status) => [408, 409, 425, 429].includes(status) || status >= 500;
+
+// Submit stored drafts: POST …/transitions with the record's own id as the Idempotency-Key,
+// so a lost answer is replayed by the server instead of moving the incident twice.
+async function uploadTransitions() {
+  const me = await owner();
+  const waiting = (await records()).filter((r) => mine(r, me));
+  const pending = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
+  for (const rec of waiting) {
+    if (rec.kind !== "transition" || rec.status !== "waiting" || pending.has(rec.item.incident_id)) {
+      continue;
+    }
+    const path = `/incidents/${rec.item.incident_id}`;
+    const response = await apiIdempotent(`${path}/transitions`, {
+      method: "POST",
+      json: { action: rec.item.action },
+      headers: { "Idempotency-Key": rec.item.id },
+    });
+    const problem = response.ok ? null : await response.json().catch(() => null);
+    let done = response.ok;
+    if (response.status === 409 && problem && problem.code === "invalid_transition") {
+      // Already moved (its key expired, or another phone of the team sent it): not an error
+      // unless it is still a draft.
+      const now = await apiRaw(path);
+      done = now.ok && (await now.json()).status !== "draft";
+    }
+    if (done) {
+      await del("outbox", rec.key);
+    } else if (LATER(response.status) && !(problem && problem.code === "invalid_transition")) {
+      return; // try again later
+    } else {
+      await put("outbox", { ...rec, status: "rejected", problem });
+    }
+    changed();
+  }
+}
+
 async function uploadAttachments() {
   const me = await owner();
   const waiting = (await records()).filter((r) => mine(r, me));
-  const blocked = new Set(waiting.filter((r) => r.kind === "incident").map((r) => r.item.id));
+  const blocked = new Set(
+    waiting.filter((r) => r.kind === "incident" || r.kind === "awareness_session").map((r) => r.item.id),
+  );
   for (const rec of waiting) {
-    if (rec.kind !== "attachment" || rec.status !== "waiting" || blocked.has(rec.item.incident_id)) {
+    if (!PHOTO_URL[rec.kind] || rec.status !== "waiting" || blocked.has(parentOf(rec.item))) {
       continue;
     }
     const form = new FormData();
     form.append("file", rec.blob, rec.item.name);
-    const response = await apiRaw(
-      `/incidents/${rec.item.incident_id}/attachments/${rec.item.id}`,
-      { method: "PUT", form },
-    );
+    const response = await apiRaw(PHOTO_URL[rec.kind](rec.item), { method: "PUT", form });
     if (response.ok) {
       await del("outbox", rec.key);
-    } else if ([408, 409, 425, 429].includes(response.status) || response.status >= 500) {
+    } else if (LATER(response.status)) {
       return; // try again later
     } else {
       const problem = await response.json().catch(() => null);
@@ -169,13 +254,16 @@ export function flush() {
   return running;
 }
 
+// Resolves when no upload is running (a reload waits for it rather than cut a batch in half).
+export const idle = () => (running || Promise.resolve()).catch(() => {});
+
 async function doFlush() {
   const summary = { sent: 0, problems: 0, offline: false, error: null };
   try {
     const me = await owner();
     for (;;) {
       const waiting = (await records()).filter(
-        (r) => r.kind !== "attachment" && r.status === "waiting" && mine(r, me),
+        (r) => !SEPARATE.has(r.kind) && r.status === "waiting" && mine(r, me),
       );
       if (!waiting.length) break;
       const batch = waiting.slice(0, BATCH);
@@ -187,6 +275,7 @@ async function doFlush() {
         else summary.problems++;
       }
     }
+    await uploadTransitions();
     await uploadAttachments();
     await kvSet("last_upload", new Date().toISOString());
   } catch (err) {

@@ -2,6 +2,7 @@
 // need. Applied page by page exactly as the protocol says: reset, upserts, tombstones, cursor.
 import { api, listAll } from "./api.js";
 import { all, kvGet, kvSet, write } from "./db.js";
+import { noteLastId } from "./live.js";
 
 const STORE = { site: "sites", boarding_house: "houses", team: "teams", team_member: "members" };
 const LISTS = { sites: "sites", houses: "houses", teams: "teams", members: "members" };
@@ -54,6 +55,7 @@ export async function myMember() {
 export async function refreshFeed() {
   const data = await api("/notifications?limit=50");
   const items = Array.isArray(data) ? data : data.items || [];
+  await noteLastId(items);
   await write(["feed", "kv"], (store) => {
     for (const n of items) store("feed").put({ ...n, id: n.id });
     store("kv").put(new Date().toISOString(), "feed_at");

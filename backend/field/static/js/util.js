@@ -1,4 +1,6 @@
-// Small helpers shared by the views: escaping, Vietnamese dates, toasts, GPS.
+// Small helpers shared by the views: escaping, dates in Vietnam time, toasts, GPS.
+import { locale, t } from "./i18n.js";
+
 const TZ = "Asia/Ho_Chi_Minh";
 
 export function esc(value) {
@@ -6,8 +8,8 @@ export function esc(value) {
 }
 
 export function when(iso) {
-  if (!iso) return "chưa bao giờ";
-  return new Intl.DateTimeFormat("vi-VN", {
+  if (!iso) return t("never");
+  return new Intl.DateTimeFormat(locale(), {
     timeZone: TZ, hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric",
   }).format(new Date(iso));
 }
@@ -66,5 +68,5 @@ export function freshFix() {
 }
 
 export function gpsText(fix) {
-  return fix ? `GPS ±${Math.round(fix.accuracy_m)} m` : "Chưa có GPS";
+  return fix ? t("gps", { m: Math.round(fix.accuracy_m) }) : t("no_gps");
 }

@@ -1,6 +1,7 @@
 // Home: the team, how fresh the cache is, what waits, and the four big buttons.
 import { signOut } from "./api.js";
 import { kvGet } from "./db.js";
+import { t } from "./i18n.js";
 import { records } from "./outbox.js";
 import { houses, myTeam } from "./registry.js";
 import { esc, when } from "./util.js";
@@ -11,25 +12,25 @@ export async function render(main, _params, app) {
   ]);
   const problems = recs.filter((r) => r.status !== "waiting").length;
   main.innerHTML = `
-    <h1>${esc(team ? team.name : "Chưa có tổ")}</h1>
-    <p class="muted" data-testid="registry-info">${list.length} nhà trọ · cập nhật lúc
+    <h1>${esc(team ? team.name : t("no_team"))}</h1>
+    <p class="muted" data-testid="registry-info">${esc(t("houses_refreshed", { n: list.length }))}
       <span data-testid="registry-at">${esc(when(at))}</span></p>
-    ${problems ? `<p class="card bad"><a href="#/outbox">${problems} mục bị từ chối hoặc xung đột: xem và sửa</a></p>` : ""}
+    ${problems ? `<p class="card bad"><a href="#/outbox">${esc(t("problems_link", { n: problems }))}</a></p>` : ""}
     <div class="tiles">
-      <a class="tile" href="#/patrol">${patrol ? "Tiếp tục tuần tra" : "Bắt đầu tuần tra"}
-        <small>${patrol ? `${patrol.scans.length} lần quét` : "Quét mã QR từng nhà"}</small></a>
-      <a class="tile" href="#/incident">Báo vụ việc<small>dưới 1 phút</small></a>
-      <a class="tile" href="#/awareness">Buổi tuyên truyền<small>ghi lại buổi nói chuyện</small></a>
-      <a class="tile" href="#/outbox">Hộp thư đi<small>${recs.length} chờ gửi</small></a>
-      <a class="tile" href="#/feed">Thông báo<small>câu hỏi, trạng thái</small></a>
-      <button class="tile" id="home-sync" type="button">Gửi &amp; cập nhật<small>khi có mạng</small></button>
+      <a class="tile" href="#/patrol">${esc(patrol ? t("patrol_continue") : t("patrol_start"))}
+        <small>${esc(patrol ? t("scans_n", { n: patrol.scans.length }) : t("patrol_hint"))}</small></a>
+      <a class="tile" href="#/incident">${esc(t("incident_tile"))}<small>${esc(t("incident_hint"))}</small></a>
+      <a class="tile" href="#/awareness">${esc(t("awareness_tile"))}<small>${esc(t("awareness_hint"))}</small></a>
+      <a class="tile" href="#/outbox">${esc(t("outbox_tile"))}<small>${esc(t("waiting_n", { n: recs.length }))}</small></a>
+      <a class="tile" href="#/feed">${esc(t("feed_tile"))}<small>${esc(t("feed_hint"))}</small></a>
+      <button class="tile" id="home-sync" type="button">${esc(t("sync_tile"))}<small>${esc(t("sync_hint"))}</small></button>
     </div>
-    <p class="muted">Đăng nhập: ${esc(s && s.user ? s.user.full_name : "")}</p>
-    <button class="btn secondary" id="sign-out" type="button">Đăng xuất</button>`;
+    <p class="muted">${esc(t("signed_in_as", { name: s && s.user ? s.user.full_name : "" }))}</p>
+    <button class="btn secondary" id="sign-out" type="button">${esc(t("sign_out"))}</button>`;
   main.querySelector("#home-sync").addEventListener("click", () => document.getElementById("sync-now").click());
   main.querySelector("#sign-out").addEventListener("click", async () => {
-    const waiting = recs.length ? ` ${recs.length} mục chưa gửi sẽ chờ bạn đăng nhập lại.` : "";
-    if (!confirm(`Đăng xuất?${waiting}`)) return;
+    const waiting = recs.length ? t("sign_out_waiting", { n: recs.length }) : "";
+    if (!confirm(`${t("sign_out_confirm")}${waiting}`)) return;
     await signOut();
     app.route();
   });

@@ -1,14 +1,18 @@
 // Report an incident in under a minute: category → sub-type, severity, house or GPS, summary,
 // persons, protect-the-reporter, photos shrunk on the phone; keep as a draft or send.
 // ?draft=<key> reopens a draft; ?fix=<outbox key> reopens a rejected report to correct it.
+// A draft is also sent as a server-side draft (submit:false), so it is not only on this phone;
+// sending it later submits that same incident (a transition), never a second copy. The API
+// cannot change a stored draft, so once the server has it the form is read-only.
 import { all, del, get, kvGet, put } from "./db.js";
-import { enqueue, enqueueAttachment, replace } from "./outbox.js";
+import { named, t } from "./i18n.js";
+import { enqueue, enqueueAttachment, enqueueTransition, replace } from "./outbox.js";
 import { houses, myTeam } from "./registry.js";
 import { resize } from "./photos.js";
 import { $, esc, freshFix, gpsText, localInput, startGps, stopGps, toast } from "./util.js";
 
-const SEVERITY = { 1: "1 · Nguy hiểm", 2: "2 · Gấp", 3: "3 · Thường", 4: "4 · Ghi nhận" };
-const ROLES = { victim: "Nạn nhân", suspect: "Nghi phạm", witness: "Nhân chứng", other: "Khác" };
+const SEVERITIES = [1, 2, 3, 4];
+const ROLES = ["victim", "suspect", "witness", "other"];
 
 function options(list, selected, empty) {
   return (empty ? `<option value="">${esc(empty)}</option>` : "") +
@@ -17,10 +21,10 @@ function options(list, selected, empty) {
 
 function personRow(p = {}) {
   return `<div class="card person">
-    <input name="p_name" placeholder="Họ tên (nếu biết)" value="${esc(p.full_name || "")}">
-    <div class="row"><select name="p_role">${options(Object.entries(ROLES).map(([value, label]) => ({ value, label })), p.role || "other")}</select>
-    <input name="p_age" type="number" min="0" max="120" placeholder="Tuổi" value="${esc(p.age ?? "")}"></div>
-    <input name="p_desc" placeholder="Mô tả" value="${esc(p.description || "")}"></div>`;
+    <input name="p_name" placeholder="${esc(t("p_name"))}" value="${esc(p.full_name || "")}">
+    <div class="row"><select name="p_role">${options(ROLES.map((value) => ({ value, label: t(`role_${value}`) })), p.role || "other")}</select>
+    <input name="p_age" type="number" min="0" max="120" placeholder="${esc(t("p_age"))}" value="${esc(p.age ?? "")}"></div>
+    <input name="p_desc" placeholder="${esc(t("p_desc"))}" value="${esc(p.description || "")}"></div>`;
 }
 
 export async function render(main, params, app) {
@@ -34,47 +38,53 @@ export async function render(main, params, app) {
   const fixing = fixKey ? await get("outbox", fixKey) : null;
   const body = (fixing && fixing.item) || (draft && draft.body) || {};
   const photos = (draft && draft.photos) || [];
+  // Stored on the server: it was queued and its record has left the outbox.
+  const queuedRec = draft && draft.queued ? await get("outbox", `incident:${draft.body.id}`) : null;
+  const onServer = !!(draft && draft.queued && !queuedRec);
   const top = categories.filter((c) => !c.parent_code);
 
   main.innerHTML = `
-    <h1>${fixing ? "Sửa báo cáo" : "Báo vụ việc"}</h1>
+    <h1>${esc(fixing ? t("fix_title") : t("incident_title"))}</h1>
     ${fixing && fixing.problem ? `<p class="card bad problem">${esc(fixing.problem.title || "")} ${esc(fixing.problem.detail || "")}</p>` : ""}
+    ${onServer ? `<p class="card warn" data-testid="server-draft">${esc(t("server_draft"))}</p>` : ""}
     <form id="incident">
-      <label for="category">Loại vụ việc</label>
-      <select id="category" name="category" required>${options(top.map((c) => ({ value: c.code, label: c.name_vi })), body.category, "— Chọn —")}</select>
-      <div id="subtype-box"><label for="subtype">Chi tiết</label><select id="subtype" name="subtype"></select></div>
-      <label>Mức độ</label>
-      <div class="seg">${Object.entries(SEVERITY).map(([v, l]) => `<label><input type="radio" name="severity" value="${v}" ${Number(body.severity || 3) === Number(v) ? "checked" : ""}><span>${esc(l.split(" · ")[0])}</span></label>`).join("")}</div>
-      <p class="muted">1 nguy hiểm đến tính mạng · 4 để ghi nhận</p>
-      <label for="summary">Chuyện gì xảy ra?</label>
+      <fieldset id="fields" ${onServer ? "disabled" : ""}>
+      <label for="category">${esc(t("category"))}</label>
+      <select id="category" name="category" required>${options(top.map((c) => ({ value: c.code, label: named(c) })), body.category, t("choose"))}</select>
+      <div id="subtype-box"><label for="subtype">${esc(t("subtype"))}</label><select id="subtype" name="subtype"></select></div>
+      <label>${esc(t("severity"))}</label>
+      <div class="seg">${SEVERITIES.map((v) => `<label title="${esc(t(`sev_${v}`))}"><input type="radio" name="severity" value="${v}" ${Number(body.severity || 3) === v ? "checked" : ""}><span>${v}</span></label>`).join("")}</div>
+      <p class="muted">${esc(t("severity_hint"))}</p>
+      <label for="summary">${esc(t("what"))}</label>
       <textarea id="summary" name="summary" required maxlength="4000">${esc(body.summary || "")}</textarea>
-      <label for="occurred_at">Lúc nào?</label>
+      <label for="occurred_at">${esc(t("when"))}</label>
       <input id="occurred_at" name="occurred_at" type="datetime-local" value="${esc(body.occurred_at ? localInput(new Date(body.occurred_at)) : localInput())}" required>
-      <label for="house">Ở đâu?</label>
-      <select id="house" name="house_id">${options(list.map((h) => ({ value: h.id, label: `${h.name} — ${h.address}` })), body.house_id, "— Không ở nhà trọ trong danh sách —")}</select>
-      <div class="row"><button class="btn secondary" id="use-gps" type="button">Dùng vị trí GPS</button></div>
-      <p class="gps" id="gps" data-fix="${body.lat ? 1 : 0}">${body.lat ? `Vị trí: ${Number(body.lat).toFixed(5)}, ${Number(body.lon).toFixed(5)}` : "Chưa lấy vị trí"}</p>
-      <input name="place_text" placeholder="Mô tả nơi xảy ra (không bắt buộc)" value="${esc(body.place_text || "")}">
+      <label for="house">${esc(t("where"))}</label>
+      <select id="house" name="house_id">${options(list.map((h) => ({ value: h.id, label: `${h.name} — ${h.address}` })), body.house_id, t("no_house"))}</select>
+      <div class="row"><button class="btn secondary" id="use-gps" type="button">${esc(t("use_gps"))}</button></div>
+      <p class="gps" id="gps" data-fix="${body.lat ? 1 : 0}">${esc(body.lat ? t("position", { lat: Number(body.lat).toFixed(5), lon: Number(body.lon).toFixed(5) }) : t("no_position"))}</p>
+      <input name="place_text" placeholder="${esc(t("place_ph"))}" value="${esc(body.place_text || "")}">
       <div id="labour" hidden>
-        <label for="enterprise">Doanh nghiệp</label>
-        <select id="enterprise" name="enterprise_id">${options((enterprises || []).map((e) => ({ value: e.id, label: e.name })), body.enterprise_id, "— Chọn doanh nghiệp —")}</select>
-        <p class="card bad" id="no-enterprise" hidden>Chưa có danh sách doanh nghiệp: hãy mở ứng dụng khi có mạng để cập nhật.</p>
-        <label for="workers">Số công nhân liên quan</label>
+        <label for="enterprise">${esc(t("enterprise"))}</label>
+        <select id="enterprise" name="enterprise_id">${options((enterprises || []).map((e) => ({ value: e.id, label: e.name })), body.enterprise_id, t("choose_enterprise"))}</select>
+        <p class="card bad" id="no-enterprise" hidden>${esc(t("no_enterprises"))}</p>
+        <label for="workers">${esc(t("workers_involved"))}</label>
         <input id="workers" name="workers_involved" type="number" min="1" inputmode="numeric" value="${esc(body.workers_involved ?? "")}">
-        <label for="labour_started_at">Bắt đầu từ</label>
+        <label for="labour_started_at">${esc(t("labour_start"))}</label>
         <input id="labour_started_at" name="labour_started_at" type="datetime-local" value="${esc(body.labour_started_at ? localInput(new Date(body.labour_started_at)) : "")}">
       </div>
-      <h2>Người liên quan</h2>
+      <h2>${esc(t("persons"))}</h2>
       <div id="persons">${(body.persons_involved || []).map(personRow).join("")}</div>
-      <button class="btn secondary" id="add-person" type="button">+ Thêm người</button>
-      <label class="check"><input type="checkbox" name="protect_reporter" ${body.protect_reporter ? "checked" : ""}>Bảo vệ danh tính người báo tin</label>
-      <h2>Ảnh</h2>
+      <button class="btn secondary" id="add-person" type="button">${esc(t("add_person"))}</button>
+      <label class="check"><input type="checkbox" name="protect_reporter" ${body.protect_reporter ? "checked" : ""}>${esc(t("protect"))}</label>
+      </fieldset>
+      <h2>${esc(t("photos"))}</h2>
       <input id="photos" type="file" accept="image/*" capture="environment" multiple ${fixing ? "disabled" : ""}>
       <div class="thumbs" id="thumbs"></div>
       <p id="form-error" class="problem"></p>
       <div class="row">
-        ${fixing ? "" : '<button class="btn secondary" name="action" value="draft" type="submit">Lưu nháp</button>'}
-        <button class="btn ok" name="action" value="send" type="submit">Gửi</button>
+        ${fixing || onServer ? "" : `<button class="btn secondary" name="action" value="draft" type="submit">${esc(t("save_draft"))}</button>`}
+        <button class="btn ok" name="action" value="send" type="submit">${esc(t("send"))}</button>
       </div>
     </form>`;
 
@@ -98,7 +108,7 @@ export async function render(main, params, app) {
     $("#subtype-box").hidden = !subs.length;
     // Sub-types are listed as "<category>.<sub>"; the report names only "<sub>".
     const short = (c) => c.code.slice(code.length + 1);
-    form.subtype.innerHTML = options(subs.map((c) => ({ value: short(c), label: c.name_vi })), body.subtype, "— Chọn —");
+    form.subtype.innerHTML = options(subs.map((c) => ({ value: short(c), label: named(c) })), body.subtype, t("choose"));
     const sub = categories.find((c) => c.code === `${code}.${form.subtype.value}`);
     const cat = categories.find((c) => c.code === code);
     const labour = !!((cat && cat.labour_fields) || (sub && sub.labour_fields));
@@ -120,7 +130,7 @@ export async function render(main, params, app) {
     if (!fix) return;
     where = { lat: fix.lat, lon: fix.lon };
     $("#gps").dataset.fix = "1";
-    $("#gps").textContent = `Vị trí: ${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)} (${gpsText(fix)})`;
+    $("#gps").textContent = `${t("position", { lat: fix.lat.toFixed(5), lon: fix.lon.toFixed(5) })} (${gpsText(fix)})`;
   };
   $("#use-gps").addEventListener("click", () => {
     startGps(onFix);
@@ -133,7 +143,7 @@ export async function render(main, params, app) {
         const { blob } = await resize(file);
         pics.push({ id: crypto.randomUUID(), blob, name: file.name.replace(/\.\w+$/, "") + ".jpg" });
       } catch {
-        toast(`Không đọc được ảnh ${file.name}`);
+        toast(t("photo_unreadable", { name: file.name }));
       }
     }
     e.target.value = "";
@@ -178,30 +188,57 @@ export async function render(main, params, app) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const action = e.submitter ? e.submitter.value : "send";
-    const item = collect();
+    const item = onServer ? draft.body : collect();
+    const complete = !!(item.category && item.summary);
     if (action === "draft") {
-      await put("drafts", { key: draftKey, body: item, photos: pics, saved_at: new Date().toISOString() });
-      toast("Đã lưu nháp trong máy.");
+      await saveDraft({ ...item, submit: false }, complete);
       location.hash = "#/outbox";
+      app.syncAll({ quiet: true });
       return;
     }
-    if (!item.category || !item.summary) {
-      $("#form-error").textContent = "Cần chọn loại vụ việc và ghi nội dung.";
+    if (!complete) {
+      $("#form-error").textContent = t("need_category");
       return;
     }
     if (fixing) {
       await replace(fixing.key, item);
+    } else if (draft && draft.queued) {
+      // The draft is (or will be) on the server: submit that incident, after any change.
+      await saveDraft({ ...item, submit: false }, true);
+      await enqueueTransition({ incidentId: item.id, action: "submit", label: t("submit_label", { text: item.summary.slice(0, 40) }) });
+      await del("drafts", draftKey);
     } else {
-      await enqueue(item, `Vụ việc: ${item.summary.slice(0, 40)}`);
+      await enqueue(item, t("incident_label", { text: item.summary.slice(0, 40) }));
       for (const p of pics) {
         await enqueueAttachment({ incidentId: item.id, attachmentId: p.id, blob: p.blob, name: p.name });
       }
       await del("drafts", draftKey);
     }
-    toast("Đã lưu, sẽ gửi khi có mạng.");
+    toast(t("toast_saved"));
     location.hash = "#/";
     app.syncAll({ quiet: true });
   });
+
+  // Keep the draft on the phone and, once it has a category and a text, queue it (or its new
+  // content while it still waits) as a server-side draft, with photos not yet queued.
+  async function saveDraft(item, upload) {
+    const queuedPhotos = new Set((draft && draft.queued_photos) || []);
+    const record = { key: draftKey, body: item, photos: pics, saved_at: new Date().toISOString(), queued: !!(draft && draft.queued), queued_photos: [...queuedPhotos] };
+    if (upload && !onServer) {
+      const label = t("draft_label", { text: item.summary.slice(0, 40) });
+      if (queuedRec) await replace(queuedRec.key, item);
+      else await enqueue(item, label);
+      record.queued = true;
+    }
+    if (record.queued) {
+      for (const p of pics.filter((x) => !queuedPhotos.has(x.id))) {
+        await enqueueAttachment({ incidentId: item.id, attachmentId: p.id, blob: p.blob, name: p.name });
+        record.queued_photos.push(p.id);
+      }
+    }
+    await put("drafts", record);
+    toast(record.queued ? t("draft_server") : t("draft_local"));
+  }
 
   return () => stopGps(onFix);
 }
