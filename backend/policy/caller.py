@@ -4,9 +4,9 @@
 (signature, expiry, type), then one statement reads the account, whether the token's device was
 revoked and every scope assignment. On PostgreSQL that statement is plain SQL sent straight to
 asyncpg (prepared once per connection): it is paid by every authenticated request, so it skips
-SQLAlchemy's compilation and ORM loading. SQLite runs the generic statement of
-``backend.policy.subject``. Nothing is cached across requests: a deactivated account or a
-revoked device is refused on its very next request.
+SQLAlchemy's compilation and ORM loading. SQLite (and PostgreSQL behind PgBouncer) runs the
+generic statement of ``backend.policy.subject``. Nothing is cached across requests: a
+deactivated account or a revoked device is refused on its very next request.
 """
 
 import uuid
@@ -98,10 +98,20 @@ async def _read_generic(session: AsyncSession, user_id, device_id) -> Caller | N
 
 
 async def read_caller(
-    session: AsyncSession, *, user_id: uuid.UUID, device_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    device_id: uuid.UUID | None,
+    prepared: bool = True,
 ) -> Caller | None:
-    """The active caller (None when unknown, deactivated or signed in on a revoked device)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """The active caller (None when unknown, deactivated or signed in on a revoked device).
+
+    ``prepared`` False (behind PgBouncer in transaction mode, statement cache 0): the generic
+    statement, inside the session's transaction. The raw one runs before the transaction
+    begins, and asyncpg's parse and execute of an unnamed statement could then reach two
+    different server connections.
+    """
+    if prepared and session.get_bind().dialect.name == "postgresql":
         return await _read_pg(session, user_id, device_id)
     return await _read_generic(session, user_id, device_id)
 
@@ -112,8 +122,8 @@ async def current_caller(
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
     """The signed-in caller with their scope (401 otherwise), one statement per request."""
-    secret = request.app.state.settings.secret_key
-    claims = decode_access_token(token, secret=secret) if token else None
+    settings = request.app.state.settings
+    claims = decode_access_token(token, secret=settings.secret_key) if token else None
     if claims is None:
         raise Unauthorized()
     try:
@@ -121,7 +131,12 @@ async def current_caller(
         device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
     except (ValueError, TypeError):
         raise Unauthorized() from None
-    caller = await read_caller(session, user_id=user_id, device_id=device_id)
+    caller = await read_caller(
+        session,
+        user_id=user_id,
+        device_id=device_id,
+        prepared=settings.db_statement_cache_size > 0,
+    )
     if caller is None:
         raise Unauthorized()
     request.state.device_id = device_id
