@@ -101,6 +101,24 @@ def pg_cpu(dsn: str) -> dict[int, float]:
     return out
 
 
+def request_log(path: Path) -> tuple[dict[int, int], float]:
+    """Answers by status and the slowest one (ms), from TTQ's JSON request log."""
+    import json
+
+    statuses: dict[int, int] = {}
+    slowest = 0.0
+    for line in path.read_text(errors="replace").splitlines():
+        if '"msg": "request"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
+        slowest = max(slowest, entry.get("ms", 0.0))
+    return dict(sorted(statuses.items())), slowest
+
+
 def tree_rss_mb(pid: int) -> list[float]:
     """RSS (MB) of each child process of ``pid`` (the API workers)."""
     out = []
@@ -358,6 +376,14 @@ def main() -> None:
         type=Path,
         help="another checkout of TTQ (e.g. `git archive main`): served too, as `ref`",
     )
+    parser.add_argument(
+        "--ttq-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra TTQ server settings, e.g. TTQ_DATABASE_URL=... (through PgBouncer) and "
+        "TTQ_DB_STATEMENT_CACHE_SIZE=0; the data is still prepared directly",
+    )
     args = parser.parse_args()
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
     world = asyncio.run(prepare(url, args.teams))
@@ -370,6 +396,7 @@ def main() -> None:
         "TTQ_SECRET_KEY": SECRET,
         "TTQ_DB_POOL_SIZE": "4",
         "TTQ_DB_MAX_OVERFLOW": "4",
+        **dict(item.split("=", 1) for item in args.ttq_env),
     }
     bare_env = {
         "BARE_DSN": dsn_of(url),
@@ -438,6 +465,11 @@ def main() -> None:
             if "died" in line or "unhealthy" in line.lower() or "restart" in line.lower()
         ]
         print(f"TTQ worker restarts during the run: {len(restarts)}")
+        answers, slowest = request_log(logs / "ttq.log")
+        print(
+            f"TTQ request log: answers by status {answers}; slowest answer {slowest:.0f} ms "
+            "(a 503 is the pool's timeout, with Retry-After)"
+        )
         for line in restarts[:5]:
             print("   ", line[:200])
         if args.keep:
