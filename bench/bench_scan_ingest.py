@@ -8,6 +8,9 @@ What is measured
           concurrent batch took one), audit, commit), batches of 500 scans of 20-house patrols,
           ``--concurrency`` requests in flight per API process, ``--processes`` API processes
           (each its own app and pool, as ``ttq serve --workers N``);
+          with ``--http PORT``: through ``ttq serve --workers PROCESSES`` on PORT (production
+          settings) over real sockets, PROCESSES x CONCURRENCY in flight (the figure that
+          counts: it includes the HTTP cost);
   copy:   the very rows the upload stored, read back, the table emptied, then written again
           with asyncpg ``copy_records_to_table`` into the same table with the same indexes,
           ``--copy-runs`` times (the median run is the baseline: one run lasts about a second,
