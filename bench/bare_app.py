@@ -3,6 +3,7 @@
 ``PUT /bare/incidents/{id}`` parses the phone's JSON and inserts the same ``incident`` row TTQ
 stores (INSERT … ON CONFLICT DO NOTHING, one statement, autocommit) and answers the row as JSON.
 ``GET /bare/me`` does one indexed SELECT of the caller's account by primary key.
+``GET /bare/ping`` answers a constant (the framework's floor, beside TTQ's ``/healthz``).
 
 Served by uvicorn exactly like TTQ (``--workers N``); configuration from the environment:
 ``BARE_DSN`` (postgresql://…), ``BARE_ADMIN_UNIT``, ``BARE_UNION_UNIT``, ``BARE_USER`` (uuids).
@@ -79,10 +80,15 @@ async def me(request: Request) -> JSONResponse:
     return JSONResponse({**dict(row), "id": str(row["id"])})
 
 
+async def ping(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
 app = Starlette(
     routes=[
         Route("/bare/incidents/{incident_id}", put_incident, methods=["PUT"]),
         Route("/bare/me", me),
+        Route("/bare/ping", ping),
     ],
     lifespan=lifespan,
 )

@@ -6,6 +6,9 @@ Figures (``--figure``):
             Starlette + asyncpg endpoint inserting the same incident row (bench/bare_app.py).
   me        GET /api/v1/me (bearer token decoded, the user and their scope loaded) against a bare
             endpoint doing one indexed SELECT of the user.
+  ping      GET /healthz against a bare constant answer: each stack's floor. With `me` it gives
+            the marginal price of authentication (TTQ me - TTQ ping) against that of one
+            indexed SELECT (bare me - bare ping), in server CPU per request.
 
 Both servers run side by side as ``--workers 2`` uvicorn processes (TTQ through ``ttq serve
 --workers 2`` on PostgreSQL, as the README tells production; the bare app through uvicorn with
@@ -35,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +75,48 @@ def tree_cpu(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def pg_cpu(dsn: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving the bench's database."""
+
+    async def pids() -> list[int]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    out = {}
+    for pid in asyncio.run(pids()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def request_log(path: Path) -> tuple[dict[int, int], float]:
+    """Answers by status and the slowest one (ms), from TTQ's JSON request log."""
+    import json
+
+    statuses: dict[int, int] = {}
+    slowest = 0.0
+    for line in path.read_text(errors="replace").splitlines():
+        if '"msg": "request"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
+        slowest = max(slowest, entry.get("ms", 0.0))
+    return dict(sorted(statuses.items())), slowest
 
 
 def tree_rss_mb(pid: int) -> list[float]:
@@ -177,6 +223,9 @@ FIGURES = {
     # name: (wrk script, TTQ path, bare path, env key for the path)
     "incident": ("put_incident.lua", "/api/v1/incidents/", "/bare/incidents/", "PATH_PREFIX"),
     "me": ("get_me.lua", "/api/v1/me", "/bare/me", "PATH_GET"),
+    # The floor of each stack (no database, no authentication): what is left of `me` after it
+    # is the price of the user and scope (TTQ) or of the one SELECT (bare).
+    "ping": ("get_me.lua", "/healthz", "/bare/ping", "PATH_GET"),
 }
 
 
@@ -237,17 +286,21 @@ def run_figure(figure, servers, world, args) -> dict:
     print(f"\n== {figure}: {args.rounds} rounds x {args.seconds} s, {args.connections} connections")
     for r in range(args.rounds):
         for name, (server, env) in sides.items():
-            cpu0 = tree_cpu(server.proc.pid)
+            cpu0, pg0 = tree_cpu(server.proc.pid), pg_cpu(world["dsn"])
             url = f"http://127.0.0.1:{server.port}"
             res = wrk(url, script, env, args.connections, args.seconds)
             cpu = tree_cpu(server.proc.pid) - cpu0
+            pg1 = pg_cpu(world["dsn"])
+            pg = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
             done = res["rps"] * args.seconds
             res["cpu_ms"] = cpu * 1000 / done if done else float("nan")
+            res["pg_ms"] = pg * 1000 / done if done else float("nan")
             res["load"] = loadavg()
             results[name].append(res)
             print(
                 f"round {r + 1} {name:4}: {res['rps']:8.1f} req/s  p99 {res['p99']:8.1f} ms  "
-                f"server CPU {res['cpu_ms']:6.2f} ms/req  non-2xx {res['non2xx']}  "
+                f"server CPU {res['cpu_ms']:6.2f} + PostgreSQL {res['pg_ms']:5.2f} ms/req  "
+                f"non-2xx {res['non2xx']}  "
                 f"socket errors {res['sock_errors']}  [load {res['load']}]",
                 flush=True,
             )
@@ -258,7 +311,9 @@ def run_figure(figure, servers, world, args) -> dict:
         rps = [x["rps"] for x in results[name]]
         p99 = [x["p99"] for x in results[name]]
         cpu = [x["cpu_ms"] for x in results[name]]
+        pgc = [x["pg_ms"] for x in results[name]]
         summary[name] = {
+            "pg": statistics.median(pgc),
             "rps": statistics.median(rps),
             "p99": statistics.median(p99),
             "cpu": statistics.median(cpu),
@@ -273,7 +328,7 @@ def run_figure(figure, servers, world, args) -> dict:
     for name, s in summary.items():
         print(
             f"   {name:4}: {s['rps']:8.1f} req/s ({s['rps_spread']})  p99 {s['p99']:.1f} ms "
-            f"({s['p99_spread']})  server CPU {s['cpu']:.2f} ms/req"
+            f"({s['p99_spread']})  server CPU {s['cpu']:.2f} + PostgreSQL {s['pg']:.2f} ms/req"
         )
     print(
         f"   TTQ/bare req/s {statistics.median(rps_ratio):.2f}x (rounds "
@@ -294,6 +349,7 @@ def run_figure(figure, servers, world, args) -> dict:
 async def prepare(url: str, teams: int) -> dict:
     await fresh_database(url)
     world = await perf_data.seed(dsn_of(url), teams)
+    world["dsn"] = dsn_of(url)
     world["tokens"] = [
         create_access_token(secret=SECRET, user_id=t["leader"], role="team_leader", minutes=24 * 60)
         for t in world["teams"]
@@ -303,18 +359,30 @@ async def prepare(url: str, teams: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--figure", choices=[*FIGURES, "all"], default="all")
+    parser.add_argument(
+        "--figure", default="all", help=f"all, or comma-separated: {', '.join(FIGURES)}"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--teams", type=int, default=64)
-    parser.add_argument("--port", type=int, default=18401, help="TTQ; the bare app gets +1")
+    parser.add_argument(
+        "--port", type=int, default=18401, help="TTQ; the bare app gets +1, the reference +2"
+    )
     parser.add_argument("--keep", action="store_true", help="leave servers running (debug)")
     parser.add_argument(
         "--reference",
         type=Path,
         help="another checkout of TTQ (e.g. `git archive main`): served too, as `ref`",
+    )
+    parser.add_argument(
+        "--ttq-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra TTQ server settings, e.g. TTQ_DATABASE_URL=... (through PgBouncer) and "
+        "TTQ_DB_STATEMENT_CACHE_SIZE=0; the data is still prepared directly",
     )
     args = parser.parse_args()
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -328,6 +396,7 @@ def main() -> None:
         "TTQ_SECRET_KEY": SECRET,
         "TTQ_DB_POOL_SIZE": "4",
         "TTQ_DB_MAX_OVERFLOW": "4",
+        **dict(item.split("=", 1) for item in args.ttq_env),
     }
     bare_env = {
         "BARE_DSN": dsn_of(url),
@@ -371,8 +440,22 @@ def main() -> None:
             f"servers ready (logs in {logs}); TTQ workers RSS MB: "
             f"{[round(x) for x in tree_rss_mb(servers['ttq'].proc.pid)]}  [load {loadavg()}]"
         )
-        for figure in FIGURES if args.figure == "all" else [args.figure]:
-            run_figure(figure, servers, world, args)
+        done = {}
+        for figure in FIGURES if args.figure == "all" else args.figure.split(","):
+            done[figure] = run_figure(figure, servers, world, args)
+        if "me" in done and "ping" in done:
+            me, ping = done["me"], done["ping"]
+            for name in me:
+                print(
+                    f"-- {name}: CPU/req of me {me[name]['cpu']:.3f} ms - ping "
+                    f"{ping[name]['cpu']:.3f} ms = {me[name]['cpu'] - ping[name]['cpu']:.3f} ms"
+                )
+            auth = me["ttq"]["cpu"] - ping["ttq"]["cpu"]
+            select = me["bare"]["cpu"] - ping["bare"]["cpu"]
+            print(
+                f"-- the user and scope (TTQ me - ping) cost {auth / select:.2f}x one bare "
+                f"indexed SELECT (bare me - ping) in server CPU [load {loadavg()}]"
+            )
         print(
             f"TTQ workers RSS MB after: {[round(x) for x in tree_rss_mb(servers['ttq'].proc.pid)]}"
         )
@@ -382,6 +465,11 @@ def main() -> None:
             if "died" in line or "unhealthy" in line.lower() or "restart" in line.lower()
         ]
         print(f"TTQ worker restarts during the run: {len(restarts)}")
+        answers, slowest = request_log(logs / "ttq.log")
+        print(
+            f"TTQ request log: answers by status {answers}; slowest answer {slowest:.0f} ms "
+            "(a 503 is the pool's timeout, with Retry-After)"
+        )
         for line in restarts[:5]:
             print("   ", line[:200])
         if args.keep:

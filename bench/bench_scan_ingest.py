@@ -8,6 +8,9 @@ What is measured
           concurrent batch took one), audit, commit), batches of 500 scans of 20-house patrols,
           ``--concurrency`` requests in flight per API process, ``--processes`` API processes
           (each its own app and pool, as ``ttq serve --workers N``);
+          with ``--http PORT``: through ``ttq serve --workers PROCESSES`` on PORT (production
+          settings) over real sockets, PROCESSES x CONCURRENCY in flight (the figure that
+          counts: it includes the HTTP cost);
   copy:   the very rows the upload stored, read back, the table emptied, then written again
           with asyncpg ``copy_records_to_table`` into the same table with the same indexes,
           ``--copy-runs`` times (the median run is the baseline: one run lasts about a second,
@@ -136,6 +139,66 @@ def _child(*args) -> None:
     asyncio.run(_upload_share(*args))
 
 
+async def _upload_http(port, server_pid, bodies, in_flight, monitor, database):
+    """Post the batches to a running ``ttq serve`` over real sockets, ``in_flight`` at once.
+
+    Returns (seconds, server CPU seconds, PostgreSQL CPU seconds, scans created)."""
+    created = 0
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120
+    ) as client:
+        for token, body in bodies[:in_flight]:  # warm-up: connections, plans (not timed)
+            await _post(client, token, body, key=str(uuid.uuid4()))
+        queue = list(reversed(bodies[in_flight:]))
+
+        async def worker():
+            nonlocal created
+            while queue:
+                token, body = queue.pop()
+                res = await _post(client, token, body, key=str(uuid.uuid4()))
+                created += res["summary"]["created"]
+
+        pg_before, cpu_before = await _backends_cpu(monitor, database), _tree_cpu(server_pid)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        seconds = time.perf_counter() - started
+        server_cpu = _tree_cpu(server_pid) - cpu_before
+        pg = _spent(pg_before, await _backends_cpu(monitor, database))
+    return seconds, server_cpu, pg, created
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (``ttq serve``'s supervisor and workers)."""
+    children = [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _parent(p) == pid]
+    return _proc_cpu(pid) + sum(_proc_cpu(c) for c in children)
+
+
+def _parent(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _serve(url: str, processes: int, port: int):
+    """``ttq serve --workers N`` as production runs it (JSON log to a file), 4 + 4 connections
+    per process (PostgreSQL's 100 are shared on this machine)."""
+    from bench.bench_http import VENV_BIN, Server
+
+    env = {
+        "TTQ_DATABASE_URL": url,
+        "TTQ_ENVIRONMENT": "production",
+        "TTQ_SECRET_KEY": SECRET,
+        "TTQ_DB_POOL_SIZE": "4",
+        "TTQ_DB_MAX_OVERFLOW": "4",
+    }
+    argv = [str(VENV_BIN / "ttq"), "serve", "--workers", str(processes), "--port", str(port)]
+    server = Server("ttq", argv, env, port, "/readyz", Path(f"/tmp/ttq-ingest-{port}.log"))
+    server.wait_ready()
+    return server
+
+
 async def run(
     url: str,
     batches: int,
@@ -145,13 +208,15 @@ async def run(
     processes: int,
     gc_freeze: bool,
     copy_runs: int,
+    http_port: int | None = None,
 ) -> tuple[float, float]:
     rng = random.Random(seed)
     dsn = dsn_of(url)
     print(f"database: {url}\npreparing: schema from migrations, {teams} teams ...", flush=True)
     await fresh_database(url)
     world = await data.seed(dsn, teams, rng)
-    work = data.batches(world, batches + processes, rng)
+    warmups = processes * concurrency if http_port else processes
+    work = data.batches(world, batches + warmups, rng)
     tokens = {
         t["user_id"]: create_access_token(
             secret=SECRET, user_id=t["user_id"], role="team_member", minutes=60
@@ -166,34 +231,47 @@ async def run(
             await _post(client, tokens[team["user_id"]], patrols)
     await app.state.engine.dispose()
     bodies = [(tokens[team["user_id"]], _encode(scans)) for team, _, scans in work]
-    shares = [bodies[i::processes] for i in range(processes)]  # each starts with a warm-up
-
-    mp = multiprocessing.get_context("spawn")
-    ready, go, done = (mp.Barrier(processes + 1) for _ in range(3))
-    report = mp.Queue()
-    children = [
-        mp.Process(
-            target=_child, args=(url, share, concurrency, gc_freeze, ready, go, done, report)
-        )
-        for share in shares
-    ]
-    for child in children:
-        child.start()
     monitor = await asyncpg.connect(dsn)
     database = dsn.rpartition("/")[2]
-    await asyncio.to_thread(ready.wait)
-    pg_before = await _backends_cpu(monitor, database)
-    await asyncio.to_thread(go.wait)
-    reports = [await asyncio.to_thread(report.get) for _ in children]
-    pg_upload = _spent(pg_before, await _backends_cpu(monitor, database))
-    await asyncio.to_thread(done.wait)
-    for child in children:
-        child.join()
-    await monitor.close()
-    upload_s = max(r[1] for r in reports) - min(r[0] for r in reports)
-    py_upload = sum(r[2] for r in reports)
-    n = sum(r[3] for r in reports)
-    assert n == batches * SCANS_PER_BATCH, (n, batches)
+    if http_port:
+        server = _serve(url, processes, http_port)
+        try:
+            upload_s, py_upload, pg_upload, n = await _upload_http(
+                http_port, server.proc.pid, bodies, processes * concurrency, monitor, database
+            )
+        finally:
+            server.stop()
+        await monitor.close()
+        n_expected = (len(bodies) - processes * concurrency) * SCANS_PER_BATCH
+        assert n == n_expected, (n, n_expected)
+    else:
+        shares = [bodies[i::processes] for i in range(processes)]  # each starts with a warm-up
+
+        mp = multiprocessing.get_context("spawn")
+        ready, go, done = (mp.Barrier(processes + 1) for _ in range(3))
+        report = mp.Queue()
+        children = [
+            mp.Process(
+                target=_child, args=(url, share, concurrency, gc_freeze, ready, go, done, report)
+            )
+            for share in shares
+        ]
+        for child in children:
+            child.start()
+        await asyncio.to_thread(ready.wait)
+        pg_before = await _backends_cpu(monitor, database)
+        await asyncio.to_thread(go.wait)
+        reports = [await asyncio.to_thread(report.get) for _ in children]
+        pg_upload = _spent(pg_before, await _backends_cpu(monitor, database))
+        await asyncio.to_thread(done.wait)
+        for child in children:
+            child.join()
+        await monitor.close()
+        upload_s = max(r[1] for r in reports) - min(r[0] for r in reports)
+        py_upload = sum(r[2] for r in reports)
+        n = sum(r[3] for r in reports)
+        assert n == batches * SCANS_PER_BATCH, (n, batches)
+
     upload_rate = n / upload_s
 
     conn = await asyncpg.connect(dsn)
@@ -236,7 +314,8 @@ async def run(
         f"{'' if gc_freeze else ', start-up heap NOT frozen'}"
     )
     line = "{:<31} {:>7} scans in {:6.2f} s = {:9,.0f} scans/s{}"
-    print(line.format("upload path (ASGI in-process):", n, upload_s, upload_rate, ""))
+    how = "upload over HTTP (ttq serve):" if http_port else "upload path (ASGI in-process):"
+    print(line.format(how, n, upload_s, upload_rate, ""))
     spread = f"  (median of {len(runs)}: {', '.join(f'{len(rows) / r[0]:,.0f}' for r in runs)})"
     print(line.format("raw asyncpg COPY, same rows:", len(rows), copy_s, copy_rate, spread))
     ratio = upload_rate / copy_rate
@@ -283,6 +362,13 @@ def main() -> None:
         "--rounds", type=int, default=3, help="whole runs, each on fresh data (medians used)"
     )
     parser.add_argument("--teams", type=int, default=40)
+    parser.add_argument(
+        "--http",
+        type=int,
+        metavar="PORT",
+        help="serve with `ttq serve --workers PROCESSES` on PORT and upload over real sockets "
+        "(PROCESSES x CONCURRENCY in flight); the figure that counts",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if not args.url.startswith("postgresql"):
@@ -301,6 +387,7 @@ def main() -> None:
                     args.processes,
                     args.gc_freeze,
                     args.copy_runs,
+                    args.http,
                 )
             )
         )

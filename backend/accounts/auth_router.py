@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from backend.accounts import auth_service, service
+from backend.accounts import auth_service
 from backend.accounts.schemas import (
     DeviceRead,
     MobileLogin,
@@ -17,7 +17,7 @@ from backend.accounts.schemas import (
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, page_of, stamp
 from backend.models import Device
-from backend.policy.deps import CurrentUser
+from backend.policy.deps import CurrentCaller, CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -94,15 +94,18 @@ async def logout(request: Request, session: SessionDep, user: CurrentUser) -> Re
 
 
 @router.get("/me", name="me-get", response_model=UserRead)
-async def me(request: Request, session: SessionDep, user: CurrentUser) -> UserRead:
+async def me(caller: CurrentCaller) -> UserRead:
     """Who I am, with my scope."""
-    caller = getattr(request.state, "caller", None)
-    if caller is not None and caller.user is user:
-        ids = caller.scope_unit_ids  # read with the user, in the same statement
-    else:
-        ids = await service.load_scope_unit_ids(session, user_id=user.id)
-    return UserRead.model_validate(user, from_attributes=True).model_copy(
-        update={"scope_unit_ids": ids}
+    a = caller.account  # read with the scope, in the request's one authentication statement
+    return UserRead(
+        id=a.id,
+        phone=a.phone,
+        full_name=a.full_name,
+        role=a.role,
+        is_active=a.is_active,
+        created_at=a.created_at,
+        version=a.version,
+        scope_unit_ids=caller.scope_unit_ids,
     )
 
 

@@ -83,6 +83,10 @@ async def authenticate(
     # argon2 is slow on purpose (tens of ms of CPU): off the event loop, so fifty sign-ins at
     # once neither stall every other request nor keep a writer's transaction (and SQLite's
     # write lock) open while the loop is busy hashing.
+    # Nothing is written yet: end the read-only transaction so its pooled connection serves
+    # others while this request waits for a hashing slot (fifty sign-ins held all twenty of
+    # a PostgreSQL process's connections and the rest of the phones got 503).
+    await session.commit()
     valid = await verify_password_async(password, user.password_hash if user else None)
     if not valid or not (user and user.is_active):
         session.add(LoginAttempt(phone=key, client_ip=client_ip))

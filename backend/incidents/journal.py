@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, literal, select, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record
 from backend.core.logging import current_client_ip, current_request_id
 from backend.escalations.targets import Rung
+from backend.incidents import journal_pg
 from backend.incidents.dbutil import insert_once
 from backend.incidents.timeline import Actor
 from backend.models import AuditEvent, utcnow
@@ -173,7 +173,7 @@ class Journal:
         ``new``: an incident to insert first, unless its id is taken (a racing first send of
         the same report); then nothing is written and False is returned. On PostgreSQL all of
         it is one statement (data-modifying CTEs gated on the incident's insert): one round
-        trip instead of five, the same transaction.
+        trip instead of five, the same transaction, and a fixed statement (see journal_pg).
         """
         await session.flush()  # rows the ORM holds go first: lines may refer to them
         batches = [
@@ -182,10 +182,10 @@ class Journal:
             (AuditEvent.__table__, self.audits),
             (OutboxEvent.__table__, self.events),
         ]
-        batches = [(table, rows) for table, rows in batches if rows]
         self.__init__()
         if session.get_bind().dialect.name == "postgresql":
-            return await _write_at_once(session, new, batches)
+            return await journal_pg.write(session, new, [rows for _, rows in batches])
+        batches = [(table, rows) for table, rows in batches if rows]
         if new is not None and not await insert_once(session, new):
             return False
         for table, rows in batches:
@@ -195,41 +195,6 @@ class Journal:
     def discard(self) -> None:
         """Forget what is waiting (the change it described did not happen)."""
         self.__init__()
-
-
-def _rows(table, rows: list[dict[str, Any]], gate=None):
-    """SELECT of literal rows (typed binds), one per row, each only if ``gate`` has a row."""
-    columns = list(rows[0])
-    selects = []
-    for row in rows:
-        sel = select(*(literal(row[c], table.c[c].type) for c in columns))
-        selects.append(sel.select_from(gate) if gate is not None else sel)
-    return columns, (selects[0] if len(selects) == 1 else union_all(*selects))
-
-
-async def _write_at_once(session: AsyncSession, new: Incident | None, batches) -> bool:
-    gate = None
-    ctes = []
-    if new is not None:
-        gate = (
-            pg_insert(Incident.__table__)
-            .values(**new.model_dump())
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(Incident.__table__.c.id)
-            .cte("new_incident")
-        )
-    for table, rows in batches:
-        columns, source = _rows(table, rows, gate)
-        ctes.append(insert(table).from_select(columns, source).cte(f"w_{table.name}"))
-    if gate is not None:
-        stmt = select(gate.c.id)
-    elif ctes:
-        stmt = select(literal(1))
-    else:
-        return True
-    if ctes:
-        stmt = stmt.add_cte(*ctes)
-    return (await session.execute(stmt)).first() is not None
 
 
 def journal(session: AsyncSession) -> Journal:

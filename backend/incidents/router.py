@@ -20,7 +20,7 @@ from backend.incidents.schemas import CategoryRead, IncidentPut, IncidentRead, I
 from backend.models import utcnow
 from backend.models.incident import IncidentCategory
 from backend.policy import Subject
-from backend.policy.deps import CurrentSubject, allowed
+from backend.policy.deps import CurrentCaller, CurrentSubject, allowed
 
 incidents = APIRouter(prefix="/api/v1", tags=["incidents"])
 QueueReader = Annotated[Subject, allowed("incident.queue")]
@@ -157,7 +157,7 @@ async def incident_changes(
 )
 async def put_incident(
     session: SessionDep,
-    subject: CurrentSubject,
+    caller: CurrentCaller,
     sealer: SealerDep,
     settings: SettingsDep,
     incident_id: uuid.UUID,
@@ -167,6 +167,7 @@ async def put_incident(
     """Report an incident (báo vụ việc) under the phone's UUID: 201 once, 200 for an identical re-
     send,
     409 `incident_conflict` for a different body under the same id."""
+    subject = caller.subject
     incident, created, current = await service.put_incident(
         session,
         subject=subject,
@@ -177,7 +178,9 @@ async def put_incident(
         now=utcnow(),
     )
     response.status_code = 201 if created else 200
-    return await read_incident(session, incident, subject, sealer, response, current=current)
+    return await read_incident(
+        session, incident, subject, sealer, response, current=current, caller_account=caller.account
+    )
 
 
 @incidents.get("/incidents/{incident_id}", name="incidents-get", response_model=IncidentRead)

@@ -20,6 +20,7 @@ async def read_incident(
     response: Response,
     *,
     current: object = transitions.UNKNOWN,
+    caller_account=None,
 ) -> IncidentRead:
     """The incident in the caller's view, with the moves open to them and its ETag
     (``current``: its open escalation when the caller knows it, saving a query)."""
@@ -28,7 +29,12 @@ async def read_incident(
     )
     set_etag(response, incident.version)
     return await render(
-        session, incident=incident, subject=subject, sealer=sealer, allowed_transitions=options
+        session,
+        incident=incident,
+        subject=subject,
+        sealer=sealer,
+        allowed_transitions=options,
+        caller_account=caller_account,
     )
 
 

@@ -162,7 +162,6 @@ async def put_incident(
     ward = house.admin_unit_id if house else None
     if ward is None and site is not None:
         ward = await _site_ward(session, site.id)
-    user = await session.get(User, subject.user_id)
     incident = Incident(
         id=incident_id,
         team_id=team.id,
@@ -195,13 +194,15 @@ async def put_incident(
         updated_at=now,
     )
     if body.protect_reporter:
+        # Only a sealed reporter needs the account's name and phone (read here, not for all).
+        user = await session.get(User, subject.user_id)
         incident.reporter_ref = sealer.ref(user.id)
         incident.reporter_sealed = sealer.seal(
             {"user_id": str(user.id), "full_name": user.full_name, "phone": user.phone},
             bound_to=incident.id,
         )
     else:
-        incident.reporter_id = user.id
+        incident.reporter_id = subject.user_id
     if body.persons_involved:
         incident.persons_sealed = sealer.seal(
             [p.model_dump(mode="json") for p in body.persons_involved], bound_to=incident.id

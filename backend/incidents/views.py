@@ -59,9 +59,11 @@ async def sensitive_persons(session: AsyncSession, incident: Incident) -> bool:
     return any(flags)
 
 
-async def _reporter(session: AsyncSession, incident: Incident) -> ReporterOut | None:
+async def _reporter(session: AsyncSession, incident: Incident, known) -> ReporterOut | None:
     if incident.reporter_id is None:
         return None
+    if known is not None and known.id == incident.reporter_id:
+        return ReporterOut(user_id=known.id, full_name=known.full_name, phone=known.phone)
     user = await session.get(User, incident.reporter_id)
     if user is None:
         return None
@@ -75,15 +77,19 @@ async def render(
     subject: Subject,
     sealer: Sealer,
     allowed_transitions: list[dict[str, str]],
+    caller_account=None,
 ) -> IncidentRead:
-    """The incident as this subject may see it; reading persons in the full view is audited."""
+    """The incident as this subject may see it; reading persons in the full view is audited.
+
+    ``caller_account``: the caller's own account fields, read at sign-in (``backend.policy.
+    caller.Account``): when the caller is the reporter their name is not read again."""
     own = is_reporter(incident, subject, sealer)
     view = view_kind(subject, is_reporter=own)
     if incident.protect_reporter:
         sealed = sealer.open(incident.reporter_sealed, bound_to=incident.id) if own else None
         reporter = ReporterOut(**sealed) if sealed else None
     else:
-        reporter = await _reporter(session, incident)
+        reporter = await _reporter(session, incident, caller_account)
     persons_redacted = view in ("union", "team") and await sensitive_persons(session, incident)
     persons = None
     if not persons_redacted:

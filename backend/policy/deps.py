@@ -2,22 +2,28 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from backend.core.auth import TOKEN_URL, CurrentUser, current_user, oauth2_scheme
-from backend.core.db import SessionDep
+from backend.policy.caller import CurrentCaller
 from backend.policy.scopes import authorize
-from backend.policy.subject import Subject, load_subject
+from backend.policy.subject import Subject
 
-__all__ = ["TOKEN_URL", "CurrentSubject", "CurrentUser", "allowed", "current_user", "oauth2_scheme"]
+__all__ = [
+    "TOKEN_URL",
+    "CurrentCaller",
+    "CurrentSubject",
+    "CurrentUser",
+    "allowed",
+    "current_user",
+    "oauth2_scheme",
+]
 
 
-async def current_subject(request: Request, session: SessionDep, user: CurrentUser) -> Subject:
-    """The caller with their scope, as the policy layer needs it (read with the user)."""
-    caller = getattr(request.state, "caller", None)
-    if caller is not None and caller.user is user:
-        return caller.subject
-    return await load_subject(session, user)
+async def current_subject(caller: CurrentCaller) -> Subject:
+    """The caller with their scope, as the policy layer needs it (read with the account, in one
+    statement: see backend.policy.caller)."""
+    return caller.subject
 
 
 CurrentSubject = Annotated[Subject, Depends(current_subject)]

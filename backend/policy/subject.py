@@ -100,7 +100,7 @@ _CALLER = (
 
 
 @dataclass(frozen=True)
-class Caller:
+class LoadedCaller:
     """A signed-in request's user, device state and scope, read in one round trip."""
 
     user: User
@@ -111,9 +111,9 @@ class Caller:
 
 async def load_caller(
     session: AsyncSession, user_id: uuid.UUID, device_id: uuid.UUID | None
-) -> Caller | None:
+) -> LoadedCaller | None:
     """The user (None if unknown), whether the token's device was revoked, and their scope:
-    one statement, paid by every authenticated request."""
+    one statement (the generic form of ``backend.policy.caller``'s, used on SQLite)."""
     rows = (
         await session.execute(
             _CALLER, {"user_id": user_id, "device_id": device_id, "today": clock.today()}
@@ -123,7 +123,7 @@ async def load_caller(
         return None
     user = rows[0][0]
     subject, units = _subject(user, (row[2:] for row in rows))
-    return Caller(
+    return LoadedCaller(
         user=user,
         device_revoked=device_id is not None and rows[0][1] is not None,
         subject=subject,

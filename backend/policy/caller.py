@@ -1,0 +1,146 @@
+"""Who is asking, read once per request: the account, its device's state and its whole scope.
+
+``current_caller`` is the policy layer's authentication dependency: the bearer token is checked
+(signature, expiry, type), then one statement reads the account, whether the token's device was
+revoked and every scope assignment. On PostgreSQL that statement is plain SQL sent straight to
+asyncpg (prepared once per connection): it is paid by every authenticated request, so it skips
+SQLAlchemy's compilation and ORM loading. SQLite (and PostgreSQL behind PgBouncer) runs the
+generic statement of ``backend.policy.subject``. Nothing is cached across requests: a
+deactivated account or a revoked device is refused on its very next request.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core import clock
+from backend.core.auth import oauth2_scheme
+from backend.core.db import SessionDep
+from backend.core.errors import Unauthorized
+from backend.core.security import decode_access_token
+from backend.policy.roles import Role
+from backend.policy.subject import Subject, load_caller
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The signed-in account's own fields (what ``GET /me`` answers)."""
+
+    id: uuid.UUID
+    phone: str
+    full_name: str
+    role: str
+    is_active: bool
+    created_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A signed-in request's account, scope and device."""
+
+    account: Account
+    subject: Subject
+    scope_unit_ids: list[uuid.UUID]
+    device_id: uuid.UUID | None
+
+
+# One round trip: the account, the device's revocation and the scope as arrays. The scope
+# rules are those of backend.policy.subject._scope_rows (kept side by side: a test compares
+# the two on the same users).
+_CALLER_SQL = """
+SELECT u.id, u.phone, u.full_name, u.role, u.is_active, u.created_at, u.version,
+  (SELECT d.revoked_at IS NOT NULL FROM device d WHERE d.id = $2) AS device_revoked,
+  ARRAY(SELECT n.path FROM user_scope s JOIN union_unit n ON n.id = s.union_unit_id
+        WHERE s.user_id = u.id AND n.deleted_at IS NULL) AS union_paths,
+  ARRAY(SELECT a.path FROM user_scope s JOIN admin_unit a ON a.id = s.admin_unit_id
+        WHERE s.user_id = u.id AND a.deleted_at IS NULL) AS admin_paths,
+  ARRAY(SELECT s.site_id FROM user_scope s
+        WHERE s.user_id = u.id AND s.site_id IS NOT NULL) AS site_ids,
+  ARRAY(SELECT m.team_id FROM team_member m JOIN team t ON t.id = m.team_id
+        WHERE m.user_id = u.id AND m.deleted_at IS NULL AND t.deleted_at IS NULL
+          AND (m.until IS NULL OR m.until > $3)) AS team_ids,
+  ARRAY(SELECT coalesce(s.admin_unit_id, s.union_unit_id) FROM user_scope s
+        WHERE s.user_id = u.id AND s.site_id IS NULL) AS unit_ids
+FROM user_account u WHERE u.id = $1
+"""
+
+
+async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
+    conn = await session.connection()
+    raw = (await conn.get_raw_connection()).driver_connection
+    row = await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today())
+    if row is None or not row["is_active"] or row["device_revoked"]:
+        return None
+    subject = Subject(
+        user_id=row["id"],
+        role=Role(row["role"]),
+        union_paths=tuple(row["union_paths"]),
+        admin_paths=tuple(row["admin_paths"]),
+        team_ids=frozenset(row["team_ids"]),
+        site_ids=frozenset(row["site_ids"]),
+    )
+    account = Account(*(row[i] for i in range(7)))
+    return Caller(account, subject, list(row["unit_ids"]), device_id)
+
+
+async def _read_generic(session: AsyncSession, user_id, device_id) -> Caller | None:
+    found = await load_caller(session, user_id, device_id)
+    if found is None or not found.user.is_active or found.device_revoked:
+        return None
+    u = found.user
+    account = Account(u.id, u.phone, u.full_name, u.role, u.is_active, u.created_at, u.version)
+    return Caller(account, found.subject, found.scope_unit_ids, device_id)
+
+
+async def read_caller(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    device_id: uuid.UUID | None,
+    prepared: bool = True,
+) -> Caller | None:
+    """The active caller (None when unknown, deactivated or signed in on a revoked device).
+
+    ``prepared`` False (behind PgBouncer in transaction mode, statement cache 0): the generic
+    statement, inside the session's transaction. The raw one runs before the transaction
+    begins, and asyncpg's parse and execute of an unnamed statement could then reach two
+    different server connections.
+    """
+    if prepared and session.get_bind().dialect.name == "postgresql":
+        return await _read_pg(session, user_id, device_id)
+    return await _read_generic(session, user_id, device_id)
+
+
+async def current_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The signed-in caller with their scope (401 otherwise), one statement per request."""
+    settings = request.app.state.settings
+    claims = decode_access_token(token, secret=settings.secret_key) if token else None
+    if claims is None:
+        raise Unauthorized()
+    try:
+        user_id = uuid.UUID(claims["sub"])
+        device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
+    except (ValueError, TypeError):
+        raise Unauthorized() from None
+    caller = await read_caller(
+        session,
+        user_id=user_id,
+        device_id=device_id,
+        prepared=settings.db_statement_cache_size > 0,
+    )
+    if caller is None:
+        raise Unauthorized()
+    request.state.device_id = device_id
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
