@@ -11,6 +11,7 @@ from backend.accounts.auth_router import router as auth_router
 from backend.accounts.router import router as users_router
 from backend.audit.router import router as audit_router
 from backend.console.router import install as install_console
+from backend.core import pii
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; each call has its own engine (tests build many)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    pii.install(pii.keyring_for(settings))  # the sealed phone columns read the process's keys
     engine = make_engine(settings.database_url, settings)
 
     @asynccontextmanager

@@ -26,12 +26,14 @@ async def _actor(session, phone: str | None):
         return None
     from sqlalchemy import select
 
+    from backend.core import pii
     from backend.core.errors import DomainError
     from backend.core.security import normalize_phone
     from backend.models import User
     from backend.policy.subject import load_subject
 
-    user = await session.scalar(select(User).where(User.phone == normalize_phone(phone)))
+    e164 = normalize_phone(phone) or phone
+    user = await session.scalar(select(User).where(pii.phone_matches(User.phone_index, e164)))
     if user is None or not user.is_active:
         raise DomainError(code="unknown_user", status=422, detail=phone)
     return await load_subject(session, user)
