@@ -33,6 +33,7 @@ from backend.ops.docs import install_docs, mount_static
 from backend.ops.router import router as ops_router
 from backend.orgs.router import admin_units, union_units
 from backend.patrols.router import router as patrols_router
+from backend.privacy.router import router as privacy_router
 from backend.registry.router import router as registry_router
 from backend.sync.registry_router import router as sync_registry_router
 from backend.sync.upload_router import router as sync_upload_router
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         patrols_router,
         sync_upload_router,
         audit_router,
+        privacy_router,
         incidents_router,
         notifications_router,
         channels_router,
