@@ -80,7 +80,9 @@ def root(
     ] = None,
 ) -> None:
     # `--lang` was already taken off the command line by LocalizedGroup; declared for --help.
-    pass
+    from backend.core import pii
+
+    pii.install(None)  # sealed phones open with this command's configured keys
 
 
 def _settings() -> Settings:
@@ -343,8 +345,15 @@ def _register_domain_commands() -> None:
     from backend.imports.cli import register as imports_commands
     from backend.notifications.cli import register as notification_commands
     from backend.patrols.cli import register as patrol_commands
+    from backend.privacy.cli import register as key_commands
 
-    for register in (imports_commands, patrol_commands, notification_commands, dashboard_commands):
+    for register in (
+        imports_commands,
+        patrol_commands,
+        notification_commands,
+        dashboard_commands,
+        key_commands,
+    ):
         register(app)
 
 

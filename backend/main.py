@@ -11,6 +11,7 @@ from backend.accounts.auth_router import router as auth_router
 from backend.accounts.router import router as users_router
 from backend.audit.router import router as audit_router
 from backend.console.router import install as install_console
+from backend.core import pii
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_session_factory
 from backend.core.errors import install_error_handlers
@@ -32,6 +33,7 @@ from backend.ops.docs import install_docs, mount_static
 from backend.ops.router import router as ops_router
 from backend.orgs.router import admin_units, union_units
 from backend.patrols.router import router as patrols_router
+from backend.privacy.router import router as privacy_router
 from backend.registry.router import router as registry_router
 from backend.sync.registry_router import router as sync_registry_router
 from backend.sync.upload_router import router as sync_upload_router
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; each call has its own engine (tests build many)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    pii.install(pii.keyring_for(settings))  # the sealed phone columns read the process's keys
     engine = make_engine(settings.database_url, settings)
 
     @asynccontextmanager
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         patrols_router,
         sync_upload_router,
         audit_router,
+        privacy_router,
         incidents_router,
         notifications_router,
         channels_router,

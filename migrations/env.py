@@ -38,9 +38,19 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table as copy, DROP, rename; with foreign keys on, that DROP
+        # deletes every child row ON DELETE CASCADE (a user's contacts, devices, scopes).
+        # The pragma only takes effect outside a transaction, hence before it begins.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end the autobegun (empty) transaction: Alembic runs its own
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 async def _run_async() -> None:

@@ -27,6 +27,10 @@ pytest_plugins = ["tests.browser"]
 PG_URL = os.environ.get("TTQ_TEST_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-the-check-0123456789"
+# Commands run in-process (`ttq …` through CliRunner) read their settings from the environment;
+# they share the test apps' secret, as a deployment's CLI shares its server's, so the phone
+# numbers one seals (keys derived from the secret, backend/core/pii.py) the other opens.
+os.environ["TTQ_SECRET_KEY"] = TEST_SECRET
 
 
 async def _run(url: str, *statements: str) -> None:

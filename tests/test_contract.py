@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
+from backend.core import pii
 from backend.models import User
 from backend.seed.demo import seed
 from tests.factories import auth
@@ -48,7 +49,9 @@ def _serve(app) -> tuple[_Server, threading.Thread, int]:
 async def test_live_server_keeps_the_contract(app, session, tmp_path: Path):
     await seed(session, app.state.settings)
     await session.commit()
-    admin = await session.scalar(select(User).where(User.phone == "+84901000001"))
+    admin = await session.scalar(
+        select(User).where(pii.phone_matches(User.phone_index, "+84901000001"))
+    )
     headers = auth(app, admin)
     await session.close()
     # The server runs in its own thread and event loop: start it with no pooled connection.

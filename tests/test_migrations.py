@@ -124,8 +124,8 @@ def test_drift_check_ignores_only_hand_made_trigram_indexes(fresh_url):
     upgrade(fresh_url)
 
     def add(conn):
-        conn.execute(text("CREATE INDEX ix_login_attempt_phone_trgm ON login_attempt (phone)"))
-        conn.execute(text("CREATE INDEX ix_login_attempt_stray ON login_attempt (phone)"))
+        conn.execute(text("CREATE INDEX ix_login_attempt_phone_trgm ON login_attempt (client_ip)"))
+        conn.execute(text("CREATE INDEX ix_login_attempt_stray ON login_attempt (client_ip)"))
 
     inspect_db(fresh_url, add)
     names = [d[1].name for d in drift(fresh_url) if isinstance(d, tuple)]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.schemas import TokenPair
 from backend.audit.service import record
+from backend.core import pii
 from backend.core.config import Settings
 from backend.core.errors import NotFound, TooManyRequests, Unauthorized
 from backend.core.security import (
@@ -53,8 +54,8 @@ async def check_login_rate(
     waits = [
         await _retry_after(
             session,
-            LoginAttempt.phone,
-            phone_key,
+            LoginAttempt.phone_index,
+            pii.phone_index(phone_key),
             limit=settings.login_max_failures,
             window=window,
             now=now,
@@ -79,7 +80,7 @@ async def authenticate(
     """The user these credentials belong to; failures are recorded and counted."""
     key = login_key(phone)
     await check_login_rate(session, phone_key=key, client_ip=client_ip, settings=settings)
-    user = await session.scalar(select(User).where(User.phone == key))
+    user = await session.scalar(select(User).where(pii.phone_matches(User.phone_index, key)))
     # argon2 is slow on purpose (tens of ms of CPU): off the event loop, so fifty sign-ins at
     # once neither stall every other request nor keep a writer's transaction (and SQLite's
     # write lock) open while the loop is busy hashing.
@@ -89,7 +90,7 @@ async def authenticate(
     await session.commit()
     valid = await verify_password_async(password, user.password_hash if user else None)
     if not valid or not (user and user.is_active):
-        session.add(LoginAttempt(phone=key, client_ip=client_ip))
+        session.add(LoginAttempt(phone_index=pii.phone_index(key), client_ip=client_ip))
         await record(
             session,
             actor=None,
@@ -100,7 +101,9 @@ async def authenticate(
             detail={"phone": key},
         )
         raise Unauthorized(code="invalid_credentials", persist=True)
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.phone == key))
+    await session.execute(
+        delete(LoginAttempt).where(pii.phone_matches(LoginAttempt.phone_index, key))
+    )
     return user
 
 

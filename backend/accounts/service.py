@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.passwords import check_password
 from backend.audit.service import record, snapshot
+from backend.core import pii
 from backend.core.errors import Conflict, Invalid
 from backend.core.security import hash_password_async, normalize_mobile
 from backend.models import AdminUnit, UnionUnit, User, UserScope, utcnow
@@ -77,7 +78,7 @@ async def create_user(
     e164 = parse_phone(phone)
     check_password(password, phone=e164, name=full_name)
     role_ = parse_role(role)
-    if await session.scalar(select(User.id).where(User.phone == e164)):
+    if await session.scalar(select(User.id).where(pii.phone_matches(User.phone_index, e164))):
         raise Conflict(code="phone_taken", phone=e164)
     scopes = await _check_scope_units(session, role=role_, unit_ids=scope_unit_ids or [])
     user = User(

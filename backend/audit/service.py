@@ -13,6 +13,8 @@ from backend.policy import Subject, scoped
 
 # Never copied into an audit row, whatever the object.
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "checkpoint_token", "secret"})
+# Blind indexes of sealed phones: a stable pseudonym of the number, useless in an audit row.
+INDEX_FIELDS = frozenset({"phone_index", "landlord_phone_index"})
 
 
 def mask_phone(value: str) -> str:
@@ -44,7 +46,7 @@ def snapshot(obj: SQLModel | None, *, exclude: set[str] | None = None) -> dict[s
     """A JSON-safe copy of an object's columns for before/after, without secrets."""
     if obj is None:
         return None
-    drop = SECRET_FIELDS | (exclude or set())
+    drop = SECRET_FIELDS | INDEX_FIELDS | (exclude or set())
     return {k: v for k, v in obj.model_dump(mode="json").items() if k not in drop}
 
 

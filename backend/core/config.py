@@ -127,14 +127,30 @@ class Settings(BaseSettings):
     speedsms_sms_type: int = Field(default=3, ge=2, le=8)  # 3 = brandname
     speedsms_api_url: str = "https://api.speedsms.vn"
 
+    # --- personal data at rest (backend/core/pii.py; README "Data protection") ---
+    # Phone numbers are sealed (AES-GCM) with TTQ_PII_KEYS[TTQ_PII_KEY_ID] and found by a
+    # blind index (HMAC-SHA256) with TTQ_PII_INDEX_KEYS[TTQ_PII_INDEX_KEY_ID]. Each value is
+    # a JSON object {key id: key} (base64 of 32 random bytes, or a passphrase of 32+
+    # characters); older keys stay listed until `ttq keys rotate` has resealed every row.
+    # Unset: one key of each is derived from secret_key (changing that secret then needs the
+    # old one listed here and a rotation, or the numbers no longer open).
+    pii_keys: dict[str, str] = {}
+    pii_key_id: str | None = None
+    pii_index_keys: dict[str, str] = {}
+    pii_index_key_id: str | None = None
+
     # --- incidents and escalations ---
     # Minutes to acknowledge an escalation, by severity 1..4.
     incident_ack_minutes: list[int] = Field(default=[15, 60, 240, 1440], min_length=4, max_length=4)
     # Severities up to this one go to the police at once, whatever the category.
     incident_police_severity: int = Field(default=1, ge=0, le=4)
     # Key for sealing reporter identities and persons involved (AES-GCM, base64 of 32 bytes
-    # or any long passphrase); derived from secret_key when unset. Changing it loses old seals.
+    # or any long passphrase); derived from secret_key when unset. Changing it (or the secret)
+    # needs the old one in incident_seal_keys_old until `ttq keys rotate` has resealed.
     incident_seal_key: str | None = None
+    # Earlier seal keys (or earlier secret_key values when no seal key was set), still tried
+    # when a seal does not open with the current key.
+    incident_seal_keys_old: list[str] = []
     # Rows changed this recently are held back from `since` feeds, so a transaction that
     # commits late cannot slip behind a cursor a phone already holds.
     incident_feed_settle_seconds: float = Field(default=2.0, ge=0, le=60)
@@ -200,6 +216,27 @@ class Settings(BaseSettings):
                 f"characters when TTQ_ENVIRONMENT={self.environment} "
                 "(try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_pii_keys(self) -> "Settings":
+        for keys, current, name in (
+            (self.pii_keys, self.pii_key_id, "TTQ_PII_KEY_ID"),
+            (self.pii_index_keys, self.pii_index_key_id, "TTQ_PII_INDEX_KEY_ID"),
+        ):
+            if not keys:
+                if current is not None:
+                    raise ValueError(f"{name} is set but its key list is empty")
+                continue
+            if current is None and len(keys) > 1:
+                raise ValueError(f"{name} must name the current key among {sorted(keys)}")
+            if current is not None and current not in keys:
+                raise ValueError(f"{name}={current} is not one of {sorted(keys)}")
+            for kid, material in keys.items():
+                if not kid or len(kid) > 32 or not kid.replace("-", "").replace("_", "").isalnum():
+                    raise ValueError(f"key id {kid!r}: 1-32 letters, digits, - or _")
+                if len(material) < MIN_SECRET_LENGTH:
+                    raise ValueError(f"key {kid!r} is shorter than {MIN_SECRET_LENGTH} characters")
         return self
 
     @property

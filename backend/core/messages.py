@@ -62,6 +62,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Hệ thống tạm thời không sẵn sàng, vui lòng thử lại sau",
         "Temporarily unavailable, try again later",
     ),
+    "key_unavailable": (
+        "Không giải mã được dữ liệu được bảo vệ: máy chủ thiếu khóa mã hóa, hãy báo quản trị viên",
+        "Protected data cannot be opened: the server lacks its encryption key, tell the admin",
+    ),
     "webhook_unit_required": (
         "Cần chọn đúng một đơn vị công đoàn hoặc đơn vị hành chính",
         "Name exactly one union unit or administrative unit",

@@ -101,7 +101,7 @@ class Report:
         }
 
 
-def _problems_of(exc: DomainError) -> list[dict[str, Any]]:
+def problems_of(exc: DomainError) -> list[dict[str, Any]]:
     """The per-field problems a service raised (or one for the row when it named no field)."""
     errors = exc.extra.get("errors")
     if isinstance(errors, list) and errors:
@@ -157,6 +157,49 @@ async def run_import(
 ) -> Report:
     """Import a file of one kind as ``actor`` (None: the system). A real run with any problem
     raises a 422 ``import_failed`` carrying the full report and writes nothing."""
+    locate, rows, report = read_rows(
+        actor=actor,
+        handler=handler,
+        data=data,
+        dry_run=dry_run,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+    )
+    outer = await session.begin_nested()
+    try:
+        await handler.prepare(session, actor, rows)
+        counts: Counter[str] = Counter()
+        for done, row in enumerate(rows, start=1):
+            if not row.problems:
+                try:
+                    async with session.begin_nested():
+                        counts[await handler.apply(session, actor, row)] += 1
+                except DomainError as exc:
+                    row.problems += problems_of(exc)
+            if progress is not None:
+                progress(done, len(rows))
+        errors = [locate(row, problem) for row in rows for problem in row.problems]
+        report.created, report.updated = counts["created"], counts["updated"]
+        report.unchanged = counts["unchanged"]
+        report.errors, report.errors_total = errors[:MAX_REPORTED_ERRORS], len(errors)
+        if errors or dry_run:
+            await outer.rollback()
+        else:
+            await record_import(session, actor=actor, report=report, data=data, file_name=file_name)
+            await outer.commit()
+    except BaseException:
+        if outer.is_active:
+            await outer.rollback()
+        raise
+    if errors and not dry_run:
+        raise Invalid(code="import_failed", **report.as_dict())
+    return report
+
+
+def read_rows(*, actor, handler, data, dry_run, max_bytes=MAX_BYTES, max_rows=MAX_ROWS):
+    """Check permissions, read the sheet and clean every row without the database.
+
+    Returns (the locator of problems, the rows, a report with no counts yet)."""
     if actor is not None:
         authorize(actor, "registry.import")
         authorize(actor, handler.permission)
@@ -181,51 +224,27 @@ async def run_import(
         rows=len(rows),
         warnings=_with_titles(warnings),
     )
-    outer = await session.begin_nested()
-    try:
-        await handler.prepare(session, actor, rows)
-        counts: Counter[str] = Counter()
-        for done, row in enumerate(rows, start=1):
-            if not row.problems:
-                try:
-                    async with session.begin_nested():
-                        counts[await handler.apply(session, actor, row)] += 1
-                except DomainError as exc:
-                    row.problems += _problems_of(exc)
-            if progress is not None:
-                progress(done, len(rows))
-        locate = _Locator(handler, sheet.headers, positions)
-        errors = [locate(row, problem) for row in rows for problem in row.problems]
-        report.created, report.updated = counts["created"], counts["updated"]
-        report.unchanged = counts["unchanged"]
-        report.errors, report.errors_total = errors[:MAX_REPORTED_ERRORS], len(errors)
-        if errors or dry_run:
-            await outer.rollback()
-        else:
-            await record(
-                session,
-                actor=actor,
-                action="registry.import",
-                object_type="import",
-                detail={
-                    "kind": handler.kind,
-                    "file_name": file_name,
-                    "file_format": sheet.format,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "rows": report.rows,
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                },
-            )
-            await outer.commit()
-    except BaseException:
-        if outer.is_active:
-            await outer.rollback()
-        raise
-    if errors and not dry_run:
-        raise Invalid(code="import_failed", **report.as_dict())
-    return report
+    return _Locator(handler, sheet.headers, positions), rows, report
+
+
+async def record_import(session, *, actor, report: Report, data: bytes, file_name) -> None:
+    """The audit event of a committed import."""
+    await record(
+        session,
+        actor=actor,
+        action="registry.import",
+        object_type="import",
+        detail={
+            "kind": report.kind,
+            "file_name": file_name,
+            "file_format": report.file_format,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        },
+    )
 
 
 def _flag_duplicates(handler: Handler, rows: list[Row]) -> None:

@@ -113,6 +113,9 @@ async def reveal_reporter(
     authorize(subject, "incident.break_glass")
     if not incident.protect_reporter:
         raise Conflict(code="reporter_not_protected")
+    # Opened first: a seal this deployment has no key for answers 503 key_unavailable and
+    # leaves no "revealed" entry on the timeline for an identity nobody saw.
+    sealed = sealer.open(incident.reporter_sealed, bound_to=incident.id)
     actor = Actor(subject=subject)
     touch(incident, now)
     await add_entry(
@@ -125,5 +128,4 @@ async def reveal_reporter(
         incident=incident,
         detail={"reason": reason},
     )
-    sealed = sealer.open(incident.reporter_sealed, bound_to=incident.id)
     return ReporterOut(**sealed)

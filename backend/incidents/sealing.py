@@ -3,6 +3,11 @@
 A sealed value is ``v1.<base64url(nonce || ciphertext)>``; the incident id is bound as associated
 data, so a sealed blob copied onto another incident does not open. ``ref`` is an HMAC of a user
 id: it finds a protected reporter's own reports without storing who they are.
+
+Seals made under an earlier key still open while that key is listed in
+``TTQ_INCIDENT_SEAL_KEYS_OLD``; ``ttq keys rotate`` reseals them (and recomputes the refs) under
+the current key. A seal no configured key opens is ``KeyUnavailable`` (503 ``key_unavailable``):
+the deployment lost its key, which is neither the caller's fault nor an unknown bug.
 """
 
 import base64
@@ -20,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from backend.core.config import Settings
+from backend.core.pii import KeyUnavailable
 
 VERSION = "v1"
 
@@ -33,10 +39,13 @@ def _derive(material: bytes, info: bytes) -> bytes:
 class Sealer:
     """Seal and open JSON values bound to one object id."""
 
-    def __init__(self, key_material: str) -> None:
+    def __init__(self, key_material: str, old_materials: tuple[str, ...] = ()) -> None:
         raw = key_material.encode()
         self._aead = AESGCM(_derive(raw, b"seal/" + VERSION.encode()))
         self._ref_key = _derive(raw, b"ref/" + VERSION.encode())
+        self._old = [
+            AESGCM(_derive(m.encode(), b"seal/" + VERSION.encode())) for m in old_materials
+        ]
 
     def seal(self, value: Any, *, bound_to: uuid.UUID) -> str:
         """Encrypt a JSON-able value."""
@@ -46,18 +55,28 @@ class Sealer:
         return f"{VERSION}.{base64.urlsafe_b64encode(blob).decode()}"
 
     def open(self, sealed: str | None, *, bound_to: uuid.UUID) -> Any:
-        """Decrypt a sealed value; a tampered or foreign one raises ValueError."""
+        """Decrypt a sealed value; one no configured key opens raises KeyUnavailable."""
         if sealed is None:
             return None
+        return self.open_current(sealed, bound_to=bound_to, old_keys=True)[0]
+
+    def open_current(
+        self, sealed: str, *, bound_to: uuid.UUID, old_keys: bool = False
+    ) -> tuple[Any, bool]:
+        """(value, whether the current key opened it); old keys are tried only if asked."""
         version, _, body = sealed.partition(".")
         if version != VERSION:
-            raise ValueError(f"unknown seal version {version!r}")
-        blob = base64.urlsafe_b64decode(body.encode())
+            raise KeyUnavailable(seal_version=version)
         try:
-            plain = self._aead.decrypt(blob[:12], blob[12:], bound_to.bytes)
-        except InvalidTag:
-            raise ValueError("seal does not open with this key") from None
-        return json.loads(plain)
+            blob = base64.urlsafe_b64decode(body.encode())
+        except ValueError:
+            raise KeyUnavailable() from None
+        for n, aead in enumerate([self._aead, *(self._old if old_keys else [])]):
+            try:
+                return json.loads(aead.decrypt(blob[:12], blob[12:], bound_to.bytes)), n == 0
+            except InvalidTag:
+                continue
+        raise KeyUnavailable()
 
     def ref(self, user_id: uuid.UUID) -> str:
         """A keyed, non-reversible handle of a user id."""
@@ -65,10 +84,12 @@ class Sealer:
 
 
 @lru_cache(maxsize=8)
-def _sealer(material: str) -> Sealer:
-    return Sealer(material)
+def _sealer(material: str, old: tuple[str, ...]) -> Sealer:
+    return Sealer(material, old)
 
 
 def sealer_for(settings: Settings) -> Sealer:
     """The sealer of a configuration (the dedicated key, else one derived from secret_key)."""
-    return _sealer(settings.incident_seal_key or settings.secret_key)
+    return _sealer(
+        settings.incident_seal_key or settings.secret_key, tuple(settings.incident_seal_keys_old)
+    )

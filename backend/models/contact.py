@@ -7,6 +7,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import UTCDateTime, created_at_field, utcnow, uuid_pk
+from backend.models.sealed import keep_index, phone_index_field, sealed_phone_field
 
 
 class UserContact(SQLModel, table=True):
@@ -22,15 +23,21 @@ class UserContact(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     channel: str = Field(max_length=16)  # zalo | sms | push (push: mute only)
-    phone: str | None = Field(default=None, max_length=16)  # verified, E.164
+    phone: str | None = sealed_phone_field("user_contact.phone", "phone_sealed")  # verified
+    phone_index: str | None = phone_index_field(index=True)
     verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    pending_phone: str | None = Field(default=None, max_length=16)
+    pending_phone: str | None = sealed_phone_field(
+        "user_contact.pending_phone", "pending_phone_sealed"
+    )
     code_hash: str | None = Field(default=None, max_length=64)
     code_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     code_attempts: int = Field(default=0)
     muted: bool = Field(default=False)
     created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+keep_index(UserContact, "phone", "phone_index")
 
 
 class ProviderCredential(SQLModel, table=True):

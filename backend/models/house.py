@@ -7,6 +7,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import UTCDateTime, created_at_field, uuid_pk
+from backend.models.sealed import keep_index, phone_index_field, sealed_phone_field
 from backend.models.site import SoftDeleteColumns
 
 
@@ -29,7 +30,10 @@ class BoardingHouse(SoftDeleteColumns, table=True):
     site_id: uuid.UUID | None = Field(default=None, foreign_key="site.id", index=True)
     site_distance_m: float | None = None
     landlord_name: str | None = Field(default=None, max_length=255)
-    landlord_phone: str | None = Field(default=None, max_length=16)
+    landlord_phone: str | None = sealed_phone_field(
+        "boarding_house.landlord_phone", "landlord_phone_sealed"
+    )
+    landlord_phone_index: str | None = phone_index_field(index=True)
     rooms: int | None = Field(default=None, ge=0)
     capacity: int | None = Field(default=None, ge=0)
     tenant_count: int | None = Field(default=None, ge=0)
@@ -40,6 +44,9 @@ class BoardingHouse(SoftDeleteColumns, table=True):
     checkpoint_token: str = Field(max_length=64, unique=True)
     checkpoint_id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
     checkpoint_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+keep_index(BoardingHouse, "landlord_phone", "landlord_phone_index")
 
 
 class RetiredCheckpoint(SQLModel, table=True):

@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, text
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import created_at_field, uuid_pk
+from backend.models.sealed import keep_index, phone_index_field, sealed_phone_field
 from backend.models.site import SoftDeleteColumns
 
 
@@ -35,10 +36,14 @@ class TeamMember(SoftDeleteColumns, table=True):
     user_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     full_name: str = Field(max_length=255)
     name_search: str = Field(max_length=255, index=True)
-    phone: str | None = Field(default=None, max_length=16)
+    phone: str | None = sealed_phone_field("team_member.phone", "phone_sealed")
+    phone_index: str | None = phone_index_field(index=True)
     role: str = Field(default="member", max_length=16)  # leader | deputy | member
     since: date
     until: date | None = None
+
+
+keep_index(TeamMember, "phone", "phone_index")
 
 
 class TeamHouse(SQLModel, table=True):

@@ -7,13 +7,15 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import UTCDateTime, created_at_field, utcnow, uuid_pk
+from backend.models.sealed import keep_index, phone_index_field, sealed_phone_field
 
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
     id: uuid.UUID = uuid_pk()
-    phone: str = Field(max_length=16, unique=True)  # E.164
+    phone: str = sealed_phone_field("user_account.phone", "phone_sealed", nullable=False)  # E.164
+    phone_index: str | None = phone_index_field(unique=True, nullable=False)  # sign-in looks up
     full_name: str = Field(max_length=255)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=32, index=True)
@@ -22,6 +24,8 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
 
+
+keep_index(User, "phone", "phone_index")
 
 EXACTLY_ONE_UNIT = (
     "(CASE WHEN admin_unit_id IS NULL THEN 0 ELSE 1 END)"
@@ -88,11 +92,12 @@ class LoginAttempt(SQLModel, table=True):
 
     __tablename__ = "login_attempt"
     __table_args__ = (
-        Index("ix_login_attempt_phone_at", "phone", "created_at"),
+        Index("ix_login_attempt_phone_index_at", "phone_index", "created_at"),
         Index("ix_login_attempt_ip_at", "client_ip", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(max_length=32)
+    # The blind index of what was typed (pii.phone_index): counts per number, never the number.
+    phone_index: str = Field(max_length=100)
     client_ip: str = Field(max_length=64)
     created_at: datetime = created_at_field()

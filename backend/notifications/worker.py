@@ -5,6 +5,7 @@ import contextlib
 import logging
 import signal
 
+from backend.core import pii
 from backend.core.config import Settings
 from backend.core.db import make_engine, make_session_factory
 from backend.notifications.dispatcher import Dispatcher
@@ -31,6 +32,7 @@ def check_settings(settings: Settings) -> None:
 async def run_worker(settings: Settings, *, worker_id: str | None = None, once: bool = False):
     """Deliver until stopped (or one batch with ``once``)."""
     check_settings(settings)
+    pii.install(pii.keyring_for(settings))  # users' and contacts' phones are sealed at rest
     engine = make_engine(settings.database_url, settings)
     sessions = make_session_factory(engine)
     http = make_http(settings)

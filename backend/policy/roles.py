@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.manage": ADMIN,
     "hierarchy.write": ADMIN,
     "audit.read": ADMIN,
+    # A data subject's request (export, erasure) is answered by the system's administrators.
+    "personal_data.manage": ADMIN,
     # Registry: onboarding of sites is the city's job; houses and teams are managed by the
     # unions in whose subtree they are; a team leader keeps their own team's lists.
     "site.write": ADMIN | {Role.city_union_officer},

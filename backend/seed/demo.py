@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.service import create_user
+from backend.core import pii
 from backend.core.config import Settings, get_settings
 from backend.models import AdminUnit, UnionUnit, User
 from backend.orgs.service import create_unit
@@ -82,7 +83,9 @@ async def seed(
     units = admin | unions
     for role, phone, name, scope in ACCOUNTS:
         e164 = "+84" + phone[1:]
-        if not await session.scalar(select(User.id).where(User.phone == e164)):
+        if not await session.scalar(
+            select(User.id).where(pii.phone_matches(User.phone_index, e164))
+        ):
             await create_user(
                 session,
                 actor=None,

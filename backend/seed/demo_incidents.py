@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.core import clock
+from backend.core import clock, pii
 from backend.core.config import Settings
 from backend.incidents import service
 from backend.incidents.schemas import IncidentPut, PersonInvolved
@@ -70,7 +70,9 @@ INCIDENTS = [
 
 async def seed_incidents(session, settings: Settings) -> int:
     """Report the demo incidents that are missing; returns how many were created."""
-    reporter = await session.scalar(select(User).where(User.phone == REPORTER))
+    reporter = await session.scalar(
+        select(User).where(pii.phone_matches(User.phone_index, REPORTER))
+    )
     if reporter is None:
         return 0
     subject = await load_subject(session, reporter)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core import clock
+from backend.core import clock, pii
 from backend.models import Team, TeamMember, User, UserScope
 from backend.policy.registry import current_period
 from backend.registry import houses_service, sites_service
@@ -221,7 +221,9 @@ async def _members(session: AsyncSession, team: Team, rows) -> None:
     for role, name, phone in rows:
         user = None
         if name == "@":
-            user = await session.scalar(select(User).where(User.phone == _e164(phone)))
+            user = await session.scalar(
+                select(User).where(pii.phone_matches(User.phone_index, _e164(phone)))
+            )
         same = TeamMember.user_id == user.id if user else TeamMember.full_name == name
         listed = await session.scalar(
             select(TeamMember.id).where(
@@ -246,7 +248,9 @@ async def _members(session: AsyncSession, team: Team, rows) -> None:
 
 async def _jurisdictions(session: AsyncSession) -> None:
     for phone, site_codes in SITE_JURISDICTIONS.items():
-        user = await session.scalar(select(User).where(User.phone == _e164(phone)))
+        user = await session.scalar(
+            select(User).where(pii.phone_matches(User.phone_index, _e164(phone)))
+        )
         for site_code in site_codes:
             site = await sites_service.get_site_by_code(session, code=site_code)
             if user is None or site is None:

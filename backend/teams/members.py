@@ -4,7 +4,6 @@ A team leader keeps their own team's list but may not hand out, take away or end
 leader role: that stays with the union (and system admins).
 """
 
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -13,8 +12,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.service import record, snapshot
-from backend.core import clock
+from backend.core import clock, pii
 from backend.core.errors import Forbidden
+from backend.core.security import normalize_phone
 from backend.core.text import fold
 from backend.models import Team, TeamMember, User
 from backend.models.base import utcnow
@@ -63,7 +63,11 @@ async def _check_not_listed(
 ) -> None:
     if user_id is None and phone is None:
         return
-    same = TeamMember.user_id == user_id if user_id else TeamMember.phone == phone
+    same = (
+        TeamMember.user_id == user_id
+        if user_id
+        else pii.phone_matches(TeamMember.phone_index, phone)
+    )
     stmt = select(TeamMember.id).where(
         TeamMember.team_id == team_id,
         TeamMember.deleted_at.is_(None),
@@ -193,9 +197,13 @@ async def update_member(
 
 
 async def _check_other_listing(session: AsyncSession, member: TeamMember, phone: str | None):
-    same = TeamMember.user_id == member.user_id if member.user_id else TeamMember.phone == phone
     if member.user_id is None and phone is None:
         return
+    same = (
+        TeamMember.user_id == member.user_id
+        if member.user_id
+        else pii.phone_matches(TeamMember.phone_index, phone)
+    )
     stmt = select(TeamMember.id).where(
         TeamMember.team_id == member.team_id,
         TeamMember.id != member.id,
@@ -233,10 +241,10 @@ async def delete_member(
     )
 
 
-def _phone_digits(q: str) -> str | None:
-    digits = re.sub(r"\D", "", q)
-    digits = digits.removeprefix("84") if q.strip().startswith("+") else digits.lstrip("0")
-    return digits if len(digits) >= 3 else None
+def _whole_phone(q: str) -> str | None:
+    # Numbers are sealed at rest: only a whole number can be looked up (by its blind index).
+    # A keyed index of digit fragments would let whoever reads the table narrow numbers down.
+    return normalize_phone(q) if sum(c.isdigit() for c in q) >= 9 else None
 
 
 async def list_members(
@@ -258,8 +266,8 @@ async def list_members(
         clauses = []
         if needle := fold(q):
             clauses.append(TeamMember.name_search.contains(needle, autoescape=True))
-        if digits := _phone_digits(q):
-            clauses.append(TeamMember.phone.contains(digits, autoescape=True))
+        if phone := _whole_phone(q):
+            clauses.append(pii.phone_matches(TeamMember.phone_index, phone))
         stmt = stmt.where(or_(*clauses)) if clauses else stmt
     if role:
         stmt = stmt.where(TeamMember.role == check_choice(role, TEAM_ROLES, "role"))

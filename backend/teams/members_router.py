@@ -20,7 +20,8 @@ people_router = APIRouter(prefix="/team-members", tags=["teams"])
 
 ManagingTeam = Annotated[Team, managed_team("team.members.write")]
 Search = Annotated[
-    str | None, Query(max_length=100, description="name (diacritics ignored) or phone digits")
+    str | None,
+    Query(max_length=100, description="name (diacritics ignored) or a whole phone number"),
 ]
 Reason = Annotated[str, Query(min_length=3, max_length=500, description="why it is deleted")]
 

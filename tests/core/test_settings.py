@@ -8,6 +8,12 @@ from backend.core.config import DEV_SECRET, MIN_SECRET_LENGTH, Settings
 STRONG = "x" * MIN_SECRET_LENGTH
 
 
+@pytest.fixture(autouse=True)
+def _no_secret_in_the_environment(monkeypatch):
+    """These read the environment as a fresh process does (tests/conftest.py sets a secret)."""
+    monkeypatch.delenv("TTQ_SECRET_KEY", raising=False)
+
+
 @pytest.mark.parametrize("environment", ["production", "staging", "test"])
 @pytest.mark.parametrize("secret", [DEV_SECRET, "short-secret", "y" * (MIN_SECRET_LENGTH - 1)])
 def test_weak_secret_refused_outside_development(environment, secret):

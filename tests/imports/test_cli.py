@@ -145,3 +145,50 @@ def test_a_dry_run_never_holds_the_write_lock(db, tmp_path):
     assert report["created"] == 20 and report["dry_run"] is True
     assert seen == ["free"] * 20
     assert houses(url) == 0  # and nothing was written to the real database
+
+
+def test_a_real_run_on_sqlite_lets_other_writers_in_between_batches(db, tmp_path, monkeypatch):
+    # A sign-in writes (failed-attempt counts, devices, tokens): during a real import it must get
+    # SQLite's write lock between batches; before, the import held it from its first row on.
+    from backend.imports import batched
+    from backend.imports.cli import _run
+
+    monkeypatch.setattr(batched, "BATCH_ROWS", 5)
+    url, ward = db
+    path = url.removeprefix("sqlite+aiosqlite:///")
+    data = csv_bytes(HOUSE_HEADERS, [house_row(f"C-{i}", ward) for i in range(20)])
+    seen = []
+
+    def progress(done, total):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute(
+                "INSERT INTO login_attempt (phone_index, client_ip, created_at)"
+                " VALUES ('x', 'probe', '2026-12-01 00:00:00')"
+            )
+            other.execute("COMMIT")
+            seen.append("free")
+        except sqlite3.OperationalError as exc:
+            seen.append(str(exc))
+        finally:
+            other.close()
+
+    report = asyncio.run(_run("houses", data, "f.csv", False, None, progress))
+    assert report["created"] == 20 and report["dry_run"] is False
+    assert seen and set(seen) == {"free"}, seen
+    assert houses(url) == 20
+
+
+def test_a_real_run_with_a_bad_row_writes_nothing_even_in_batches(db, tmp_path, monkeypatch):
+    from backend.imports import batched
+
+    monkeypatch.setattr(batched, "BATCH_ROWS", 2)
+    url, ward = db
+    rows = [house_row(f"C-{i}", ward) for i in range(6)] + [house_row("C-9", ward, phone="1")]
+    path = tmp_path / "nha-tro.csv"
+    path.write_bytes(csv_bytes(HOUSE_HEADERS, rows))
+    r = runner.invoke(cli, ["import", "houses", str(path)])
+    assert r.exit_code == 1, r.output
+    assert "invalid_phone" in r.output
+    assert houses(url) == 0

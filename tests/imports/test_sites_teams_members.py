@@ -4,6 +4,7 @@ import json
 
 from sqlalchemy import select
 
+from backend.core import pii
 from backend.models import BoardingHouse, Site, Team, TeamMember, UnionUnit
 from tests.factories import make_user
 from tests.factories_registry import offset, square
@@ -142,11 +143,15 @@ async def test_members_import_roles_accounts_and_reimport(app, client, session, 
     assert r.status_code == 200, r.text
     assert r.json()["created"] == 3
     linked = (
-        await session.scalars(select(TeamMember).where(TeamMember.phone == "+84977000111"))
+        await session.scalars(
+            select(TeamMember).where(pii.phone_matches(TeamMember.phone_index, "+84977000111"))
+        )
     ).one()
     assert linked.user_id == account.id and linked.role == "member"
     deputy = (
-        await session.scalars(select(TeamMember).where(TeamMember.phone == "+84977000222"))
+        await session.scalars(
+            select(TeamMember).where(pii.phone_matches(TeamMember.phone_index, "+84977000222"))
+        )
     ).one()
     assert deputy.role == "deputy"
     r = await post_import(client, app, w.officer_x, "members", good)

@@ -8,12 +8,12 @@ from backend.models import LoginAttempt
 from backend.sync.bulk import insert_ignore, insert_rows_ignore
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
-NAMES = ("id", "phone", "client_ip", "created_at")
+NAMES = ("id", "phone_index", "client_ip", "created_at")
 
 
 async def _stored(session) -> list[tuple]:
     rows = await session.execute(
-        select(LoginAttempt.id, LoginAttempt.phone).order_by(LoginAttempt.id)
+        select(LoginAttempt.id, LoginAttempt.phone_index).order_by(LoginAttempt.id)
     )
     return [tuple(r) for r in rows]
 
@@ -35,9 +35,9 @@ async def test_a_key_taken_meanwhile_falls_back_without_half_writing(session):
 
 
 async def test_insert_ignore_takes_dicts_and_skips_stored_keys(session):
-    first = [{"id": 5, "phone": "p", "client_ip": "i", "created_at": AT}]
+    first = [{"id": 5, "phone_index": "p", "client_ip": "i", "created_at": AT}]
     assert await insert_ignore(session, LoginAttempt, first) == {5}
-    again = [*first, {"id": 6, "phone": "q", "client_ip": "i", "created_at": AT}]
+    again = [*first, {"id": 6, "phone_index": "q", "client_ip": "i", "created_at": AT}]
     assert await insert_ignore(session, LoginAttempt, again) == {6}
     assert await insert_ignore(session, LoginAttempt, []) == set()
     await session.commit()
