@@ -17,11 +17,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core import clock
+from backend.core import clock, pii
 from backend.core.auth import oauth2_scheme
 from backend.core.db import SessionDep
 from backend.core.errors import Unauthorized
 from backend.core.security import decode_access_token
+from backend.models import User
 from backend.policy.roles import Role
 from backend.policy.subject import Subject, load_caller
 
@@ -39,6 +40,9 @@ class Account:
     version: int
 
 
+PHONE_CONTEXT = User.__table__.c.phone_sealed.type.context  # bound into each seal
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """A signed-in request's account, scope and device."""
@@ -53,7 +57,7 @@ class Caller:
 # rules are those of backend.policy.subject._scope_rows (kept side by side: a test compares
 # the two on the same users).
 _CALLER_SQL = """
-SELECT u.id, u.phone, u.full_name, u.role, u.is_active, u.created_at, u.version,
+SELECT u.id, u.phone_sealed, u.full_name, u.role, u.is_active, u.created_at, u.version,
   (SELECT d.revoked_at IS NOT NULL FROM device d WHERE d.id = $2) AS device_revoked,
   ARRAY(SELECT n.path FROM user_scope s JOIN union_unit n ON n.id = s.union_unit_id
         WHERE s.user_id = u.id AND n.deleted_at IS NULL) AS union_paths,
@@ -84,7 +88,10 @@ async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
         team_ids=frozenset(row["team_ids"]),
         site_ids=frozenset(row["site_ids"]),
     )
-    account = Account(*(row[i] for i in range(7)))
+    # The number is sealed at rest (backend/models/sealed.py); the raw read opens it as the
+    # column type would.
+    phone = pii.open_phone(row["phone_sealed"], context=PHONE_CONTEXT)
+    account = Account(row[0], phone, *(row[i] for i in range(2, 7)))
     return Caller(account, subject, list(row["unit_ids"]), device_id)
 
 

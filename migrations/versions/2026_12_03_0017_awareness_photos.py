@@ -1,7 +1,7 @@
 """awareness photos: photos of an awareness session, uploaded from the phone
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
