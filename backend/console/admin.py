@@ -1,12 +1,18 @@
 """The administrator's home: users and roles, and the audit log with filters."""
 
+import re
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from backend.audit.service import record_personal_read
+from backend.console.admin_common import form_error, opt_date
+from backend.console.i18n import LOCAL_TZ
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.errors import DomainError
 from backend.models import AuditEvent, BoardingHouse, Team, User
 from backend.models.incident import Incident
 from backend.policy import authorize, scoped
@@ -50,7 +56,25 @@ async def users(
     if role:
         stmt = stmt.where(User.role == role)
     rows = (await session.scalars(stmt)).all()
+    # As the API's list: other people's phone numbers read in bulk are logged.
+    await record_personal_read(
+        session,
+        actor=console.subject,
+        object_type="user",
+        ids=[u.id for u in rows if u.id != console.subject.user_id],
+        fields=["phone"],
+    )
     return render(request, "admin/users.html", {"users": rows, "role": role or ""})
+
+
+def _day_start(raw: str | None, field: str, *, next_day: bool = False) -> datetime | None:
+    """A local calendar day (Asia/Ho_Chi_Minh) as its first instant in UTC."""
+    day = opt_date(raw, field)
+    if day is None:
+        return None
+    if next_day:
+        day += timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 @router.get("/admin/audit", name="console-admin-audit")
@@ -60,15 +84,55 @@ async def audit_log(
     console: CurrentConsole,
     action: Annotated[str | None, Query(max_length=64)] = None,
     object_type: Annotated[str | None, Query(max_length=64)] = None,
+    object_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    date_from: Annotated[str | None, Query(max_length=10)] = None,
+    date_to: Annotated[str | None, Query(max_length=10)] = None,
 ):
-    """The audit log, newest first, filtered by action prefix and object type."""
+    """The audit log, newest first, filtered by actor (name or phone), action prefix, object
+    type and id, and a range of local days."""
     authorize(console.subject, "audit.read")
+    f = {
+        "action": action or "",
+        "object_type": object_type or "",
+        "object_id": object_id or "",
+        "actor": actor or "",
+        "date_from": date_from or "",
+        "date_to": date_to or "",
+    }
+    try:
+        start = _day_start(date_from, "date_from")
+        end = _day_start(date_to, "date_to", next_day=True)
+    except DomainError as exc:
+        ctx = {"events": [], "f": f, "actors": {}}
+        return form_error(request, "admin/audit.html", ctx, exc)
     stmt = scoped(select(AuditEvent), console.subject, AuditEvent)
     stmt = stmt.order_by(AuditEvent.id.desc()).limit(PAGE)
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == object_id.strip())
+    if actor and actor.strip():
+        stmt = stmt.where(AuditEvent.actor_id.in_(_actors_matching(actor.strip())))
+    if start is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < end)
     rows = (await session.scalars(stmt)).all()
-    ctx = {"events": rows, "f": {"action": action or "", "object_type": object_type or ""}}
-    return render(request, "admin/audit.html", ctx)
+    ids = {e.actor_id for e in rows if e.actor_id}
+    names = {}
+    if ids:
+        found = await session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+        names = {uid: name for uid, name in found.all()}
+    return render(request, "admin/audit.html", {"events": rows, "f": f, "actors": names})
+
+
+def _actors_matching(text: str):
+    """Ids of the accounts whose name (as typed, case ignored) or phone digits contain ``text``."""
+    digits = re.sub(r"\D", "", text)
+    clauses = [func.lower(User.full_name).contains(text.lower(), autoescape=True)]
+    if len(digits) >= 3:
+        clauses.append(User.phone.contains(digits.lstrip("0"), autoescape=True))
+    return select(User.id).where(or_(*clauses))

@@ -211,3 +211,4 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 from backend.console.words_union import UNION_WORDS  # noqa: E402
 
 WORDS.update(UNION_WORDS)
+from backend.console import words_admin as _words_admin  # noqa: E402,F401  (admin pages)

@@ -5,6 +5,13 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.console import (
     admin,
+    admin_houses,
+    admin_ops,
+    admin_qr,
+    admin_sites,
+    admin_teams,
+    admin_tree,
+    admin_users,
     auth_pages,
     imports,
     incident_pages,
@@ -38,6 +45,14 @@ for _sub in (
     union_commendations.router,
     union_maps.router,
     union_exports.router,
+    # Administration: new/fixed paths (/admin/users/new) before /admin/users/{user_id}.
+    admin_users.router,
+    admin_tree.router,
+    admin_sites.router,
+    admin_houses.router,
+    admin_qr.router,
+    admin_teams.router,
+    admin_ops.router,
 ):
     router.include_router(_sub)
 

@@ -104,6 +104,7 @@ NAV = {
         ("/", "home"),
         ("/incidents", "incidents"),
         ("/admin/users", "users"),
+        ("/admin/teams", "administration"),
         ("/admin/import", "import"),
         ("/admin/audit", "audit"),
     ],

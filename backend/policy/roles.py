@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": ADMIN,
     # A data subject's request (export, erasure) is answered by the system's administrators.
     "personal_data.manage": ADMIN,
+    "console.admin": ADMIN,  # the console's administration pages and their actions
     # Registry: onboarding of sites is the city's job; houses and teams are managed by the
     # unions in whose subtree they are; a team leader keeps their own team's lists.
     "site.write": ADMIN | {Role.city_union_officer},

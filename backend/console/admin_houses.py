@@ -1,0 +1,169 @@
+"""Boarding houses: the list, the form to register one (optionally straight onto a team), and
+one house's page with its teams and its QR sticker. The registry service checks and audits."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy import select
+
+from backend.audit.service import record_personal_read
+from backend.console.admin_common import (
+    attempt,
+    done,
+    form_error,
+    opt_float,
+    opt_int,
+    opt_uuid,
+    require_admin,
+)
+from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
+from backend.core.db import SessionDep
+from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse
+from backend.policy import get_visible, scoped
+from backend.policy.registry import current_period
+from backend.registry import houses_service, queries
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+LIST_LIMIT = 200
+
+EMPTY = {
+    "code": "",
+    "name": "",
+    "address": "",
+    "admin_unit_id": "",
+    "lat": "",
+    "lon": "",
+    "landlord_name": "",
+    "landlord_phone": "",
+    "rooms": "",
+    "team_id": "",
+}
+
+
+async def _houses_ctx(request: Request, session, console: Console, form: dict, q: str) -> dict:
+    stmt = await queries.house_query(
+        session, subject=console.subject, filters=queries.Filters(q=q or None)
+    )
+    houses = (
+        await session.scalars(stmt.order_by(BoardingHouse.name_search).limit(LIST_LIMIT))
+    ).all()
+    units = await session.scalars(
+        select(AdminUnit).where(AdminUnit.deleted_at.is_(None)).order_by(AdminUnit.path).limit(2000)
+    )
+    teams = await session.scalars(
+        scoped(select(Team), console.subject, Team)
+        .where(Team.deleted_at.is_(None))
+        .order_by(Team.name_search)
+        .limit(1000)
+    )
+    return {
+        "houses": houses,
+        "admin_units": units.all(),
+        "teams": teams.all(),
+        "form": form,
+        "q": q,
+        "done": request.query_params.get("done", ""),
+    }
+
+
+@router.get("/admin/houses", name="console-admin-houses")
+async def houses_page(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    q: Annotated[str, Query(max_length=100)] = "",
+):
+    """Houses by name (search ignores diacritics), and the form to register one."""
+    require_admin(console)
+    ctx = await _houses_ctx(request, session, console, dict(EMPTY), q)
+    return render(request, "admin/houses.html", ctx)
+
+
+@router.post("/admin/houses", name="console-admin-house-create")
+async def create_house(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    code: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=255)] = "",
+    address: Annotated[str, Form(max_length=500)] = "",
+    admin_unit_id: Annotated[str, Form(max_length=64)] = "",
+    lat: Annotated[str, Form(max_length=32)] = "",
+    lon: Annotated[str, Form(max_length=32)] = "",
+    landlord_name: Annotated[str, Form(max_length=255)] = "",
+    landlord_phone: Annotated[str, Form(max_length=32)] = "",
+    rooms: Annotated[str, Form(max_length=12)] = "",
+    team_id: Annotated[str, Form(max_length=64)] = "",
+):
+    """Register a house with a fresh checkpoint token; its site follows from its location."""
+    require_admin(console)
+    form = {
+        "code": code,
+        "name": name,
+        "address": address,
+        "admin_unit_id": admin_unit_id,
+        "lat": lat,
+        "lon": lon,
+        "landlord_name": landlord_name,
+        "landlord_phone": landlord_phone,
+        "rooms": rooms,
+        "team_id": team_id,
+    }
+
+    async def call():
+        return await houses_service.create_house(
+            session,
+            actor=console.subject,
+            code=code,
+            name=name,
+            address=address,
+            admin_unit_id=opt_uuid(admin_unit_id, "admin_unit_id"),
+            lat=opt_float(lat, "lat"),
+            lon=opt_float(lon, "lon"),
+            landlord_name=landlord_name or None,
+            landlord_phone=landlord_phone or None,
+            rooms=opt_int(rooms, "rooms"),
+            team_id=opt_uuid(team_id, "team_id"),
+        )
+
+    house, error = await attempt(session, call)
+    if error is not None:
+        ctx = await _houses_ctx(request, session, console, form, "")
+        return form_error(request, "admin/houses.html", ctx, error)
+    return done(f"/admin/houses/{house.id}", "house_created")
+
+
+@router.get("/admin/houses/{house_id}", name="console-admin-house")
+async def house_page(
+    request: Request, session: SessionDep, console: CurrentConsole, house_id: uuid.UUID
+):
+    """One house: where it is, its landlord (a logged read), its teams, its QR sticker."""
+    require_admin(console)
+    house = await get_visible(session, console.subject, BoardingHouse, house_id)
+    if house.landlord_phone:  # a third party's personal data, logged as the API logs it
+        await record_personal_read(
+            session,
+            actor=console.subject,
+            object_type="boarding_house",
+            ids=[house.id],
+            fields=["landlord_name", "landlord_phone"],
+        )
+    unit = await session.get(AdminUnit, house.admin_unit_id)
+    site = await session.get(Site, house.site_id) if house.site_id else None
+    teams = (
+        await session.scalars(
+            select(Team)
+            .join(TeamHouse, TeamHouse.team_id == Team.id)
+            .where(TeamHouse.house_id == house.id, current_period(TeamHouse))
+            .order_by(Team.name_search)
+        )
+    ).all()
+    ctx = {
+        "house": house,
+        "unit": unit,
+        "site": site,
+        "teams": teams,
+        "done": request.query_params.get("done", ""),
+    }
+    return render(request, "admin/house.html", ctx)
