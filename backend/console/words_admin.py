@@ -184,6 +184,10 @@ WORDS.update(
         "retry_of": ("Gửi lại {name}", "Retry {name}"),
         "no_failed": ("Không có lần gửi nào thất bại.", "No failed deliveries."),
         "delivery_queued": ("Đã xếp hàng gửi lại", "Queued again"),
+        "import_running": ("Đang nhập dữ liệu…", "Importing…"),
+        "import_rows_done": ("Đã xử lý {done}/{total} dòng", "{done} of {total} rows done"),
+        "import_starting": ("Đang bắt đầu…", "Starting…"),
+        "refresh": ("Tải lại", "Refresh"),
         "children": ("Đơn vị trực thuộc", "Units below"),
     }
 )

@@ -1,5 +1,9 @@
 """The bulk import wizard: the dry run's problems by row and column, then the real run."""
 
+import asyncio
+import uuid
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from backend.models import AuditEvent, BoardingHouse
@@ -34,7 +38,11 @@ async def test_dry_run_shows_problems_then_a_clean_file_runs(client, city, sessi
         "/admin/import/run",
         data={"kind": "houses", "digest": digest, "csrf_token": await csrf(client)},
     )
-    assert run.status_code == 200 and "Đã nhập xong" in run.text
+    # The run goes on in the background: the page polls its progress (htmx) until the report.
+    assert run.status_code == 200 and 'id="import-progress"' in run.text
+    assert 'hx-trigger="every 1s"' in run.text
+    done = await finished(client, run.text)
+    assert "Đã nhập xong" in done and "hx-trigger" not in done
     assert await session.scalar(select(func.count()).select_from(BoardingHouse)) == 6
     assert await session.scalar(select(AuditEvent).where(AuditEvent.action == "registry.import"))
     again = await client.post(
@@ -42,6 +50,79 @@ async def test_dry_run_shows_problems_then_a_clean_file_runs(client, city, sessi
         data={"kind": "houses", "digest": digest, "csrf_token": await csrf(client)},
     )
     assert again.status_code == 422  # the held file is gone after the run
+
+
+async def finished(client, page: str) -> str:
+    """Poll the run's progress fragment as the page does, until it is no longer running."""
+    url = page.split('hx-get="')[1].split('"')[0]
+    for _ in range(300):
+        fragment = await client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        if "every 1s" not in fragment.text:
+            return fragment.text
+        await asyncio.sleep(0.05)
+    raise AssertionError("the import never finished")
+
+
+async def test_progress_while_running_and_only_for_who_started_it(client, city, session):
+    await sign_in(client, city.admin)
+    rows = [house_row(f"P-{i}", city.ward_a) for i in range(40)]
+    page = await _check(client, csv_bytes(HOUSE_HEADERS, rows))
+    digest = page.text.split('name="digest" value="')[1].split('"')[0]
+    run = await client.post(
+        "/admin/import/run",
+        data={"kind": "houses", "digest": digest, "csrf_token": await csrf(client)},
+    )
+    url = run.text.split('hx-get="')[1].split('"')[0]
+    seen = []
+    for _ in range(300):
+        fragment = (await client.get(url, headers={"HX-Request": "true"})).text
+        seen.append(fragment)
+        if "every 1s" not in fragment:
+            break
+        await asyncio.sleep(0.01)
+    assert "Đã nhập xong" in seen[-1] and "40" in seen[-1]
+    assert all("<html" not in f for f in seen)  # fragments, not pages
+    full = await client.get(url)
+    assert full.status_code == 200 and "<html" in full.text and "Đã nhập xong" in full.text
+    client.cookies.clear()
+    await sign_in(client, city.officer_gx)  # may import, but this run is not theirs
+    assert (await client.get(url)).status_code == 404
+    assert (await client.get("/admin/import/jobs/not-a-job")).status_code == 404
+
+
+async def test_the_fragment_shows_how_far_a_run_has_got(client, app, city):
+    # A 40-row run is over before a poll can catch it halfway: here the state a run writes
+    # mid-way (as the engine reports rows) is put in place, and the fragment must show it.
+    await sign_in(client, city.admin)
+    job_id = uuid.uuid4().hex
+    path = (
+        Path(app.state.settings.attachment_dir).parent
+        / "console-imports"
+        / f"{city.admin.id}-job-{job_id}.json"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"kind": "houses", "status": "running", "done": 12, "total": 40}')
+    fragment = await client.get(f"/admin/import/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' in fragment.text and 'value="12"' in fragment.text
+    assert "Đã xử lý 12/40 dòng" in fragment.text
+
+
+async def test_a_run_that_meets_changed_data_reports_its_problems(client, city, session):
+    await sign_in(client, city.admin)
+    page = await _check(client, csv_bytes(HOUSE_HEADERS, [house_row("C-1", city.ward_a)]))
+    digest = page.text.split('name="digest" value="')[1].split('"')[0]
+    before = await session.scalar(select(func.count()).select_from(BoardingHouse))
+    # Between the check and the run the ward is gone: the run fails as a whole and says why.
+    city.ward_a.deleted_at = city.ward_a.created_at
+    await session.commit()
+    run = await client.post(
+        "/admin/import/run",
+        data={"kind": "houses", "digest": digest, "csrf_token": await csrf(client)},
+    )
+    report = await finished(client, run.text)
+    assert "Có lỗi cần sửa trong tệp" in report and 'id="import-errors"' in report
+    assert await session.scalar(select(func.count()).select_from(BoardingHouse)) == before
 
 
 async def test_a_file_level_problem_and_who_may_import(client, city):
