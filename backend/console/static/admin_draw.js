@@ -2,6 +2,7 @@
 // written as GeoJSON ([lon, lat]) into the form's "boundary" field, which the server checks.
 // Existing boundaries (data-reference) are drawn underneath to trace against. No tiles unless
 // the server sets TTQ_MAP_TILE_URL. Leaflet is vendored and loaded (deferred) before this.
+// data-ready is set once the map has its final view (tests click only then).
 
 function start(el) {
   const field = document.getElementById("s-boundary");
@@ -30,6 +31,7 @@ function start(el) {
   document.getElementById("draw-undo").addEventListener("click", () => { points.pop(); redraw(); });
   document.getElementById("draw-clear").addEventListener("click", () => { points.length = 0; field.value = ""; redraw(); });
 
+  if (!el.dataset.reference) el.dataset.ready = "1";
   if (el.dataset.reference) {
     fetch(el.dataset.reference, { credentials: "same-origin" })
       .then((res) => (res.ok ? res.json() : null))
@@ -37,14 +39,13 @@ function start(el) {
         if (!data || !data.features || !data.features.length) return;
         const layer = L.geoJSON(data, {
           style: { color: "#0b5cad", weight: 1, fillOpacity: 0.1 },
-          onEachFeature: (f, l) => l.bindTooltip((f.properties && f.properties.name) || ""),
           interactive: false,
         }).addTo(map);
-        if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds().pad(0.2));
+        if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds().pad(0.2), { animate: false });
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => { el.dataset.ready = "1"; });
   }
-  window.ttqDrawMap = map; // for the browser test: clicks at known coordinates
 }
 
 function whenLeaflet(fn) {
