@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.console import i18n
 from backend.console.web import Console, lang_of, render
 from backend.core.errors import DomainError, Invalid
 from backend.core.messages import TITLES, title_for
@@ -19,7 +20,7 @@ from backend.policy import authorize
 T = TypeVar("T")
 
 # Words of fields named in the services' per-field errors (the rest show their own name).
-FIELD_WORDS = {
+FIELD_WORDS = {  # English shows the field's own name ("admin unit id"): close enough
     "vi": {
         "phone": "Số điện thoại",
         "password": "Mật khẩu",
@@ -59,7 +60,12 @@ def require_admin(console: Console) -> None:
 
 def messages_of(exc: DomainError, lang: str) -> list[str]:
     """The error as sentences for the form: its title, then each field's problem."""
-    head = title_for(exc.code, lang) if exc.code in TITLES else title_for("validation_error", lang)
+    if exc.code in TITLES:
+        head = title_for(exc.code, lang)
+    elif exc.code in i18n.WORDS:  # the console's own refusals (e.g. locking oneself out)
+        head = i18n.pick(i18n.WORDS, exc.code, lang)
+    else:
+        head = title_for("validation_error", lang)
     if exc.code == "weak_password":
         vi, en = WEAK_REASONS.get(exc.extra.get("reason"), ("", ""))
         reason = (en if lang == "en" else vi).format(n=exc.extra.get("min_length", 8))
@@ -69,7 +75,7 @@ def messages_of(exc: DomainError, lang: str) -> list[str]:
         if not isinstance(item, dict):
             continue
         field = item.get("field") or ""
-        label = FIELD_WORDS.get(lang, {}).get(field, field)
+        label = FIELD_WORDS["vi"].get(field, field) if lang != "en" else field.replace("_", " ")
         text = title_for(item.get("code") or exc.code, lang)
         if lang != "en" and item.get("message"):
             text = item["message"]

@@ -19,6 +19,7 @@ from backend.console.admin_common import (
 )
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.errors import Invalid
 from backend.models import AdminUnit, UnionUnit, User
 from backend.policy import Role, get_visible
 
@@ -114,6 +115,10 @@ async def _change(request, session, console: Console, user_id: uuid.UUID, key: s
     user = await get_visible(session, console.subject, User, user_id)
 
     async def call():
+        # An administrator cannot lock themselves out (the last one would leave nobody).
+        demoted = changes.get("role") not in (None, Role.system_admin.value)
+        if user.id == console.user.id and (changes.get("is_active") is False or demoted):
+            raise Invalid(code="self_lockout")
         return await accounts.update_user(session, actor=console.subject, user=user, **changes)
 
     _, error = await attempt(session, call)

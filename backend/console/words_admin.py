@@ -13,6 +13,10 @@ WORDS.update(
         # users
         "new_user": ("Thêm người dùng", "New user"),
         "full_name": ("Họ và tên", "Full name"),
+        "self_lockout": (
+            "Không thể tự khoá hoặc tự bỏ quyền quản trị của chính mình",
+            "You cannot deactivate yourself or give up your own administrator role",
+        ),
         "user_created": ("Đã tạo tài khoản", "Account created"),
         "user_updated": ("Đã cập nhật tài khoản", "Account updated"),
         "password_reset": ("Đã đặt lại mật khẩu", "Password reset"),

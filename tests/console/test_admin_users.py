@@ -109,6 +109,25 @@ async def test_a_taken_phone_and_a_scope_that_does_not_fit_the_role(client, city
     assert city.member_a.role == "team_member"
 
 
+async def test_an_administrator_cannot_lock_themselves_out(client, city, session):
+    await sign_in(client, city.admin)
+    off = await _post(client, f"/admin/users/{city.admin.id}/active", {"active": "false"})
+    assert off.status_code == 422 and "Không thể tự khoá" in off.text
+    demoted = await _post(client, f"/admin/users/{city.admin.id}/role", {"role": "team_member"})
+    assert demoted.status_code == 422
+    await session.refresh(city.admin)
+    assert city.admin.is_active and city.admin.role == "system_admin"
+
+
+async def test_form_errors_in_english_on_the_switch(client, city):
+    await sign_in(client, city.admin)
+    await client.get("/lang/en")
+    data = {"full_name": "Le Hoa", "phone": "0911222444", "role": "team_member"}
+    page = await _post(client, "/admin/users", data | {"password": "12345678"})
+    assert page.status_code == 422 and "Password too weak" in page.text
+    assert "Not saved; please fix:" in page.text
+
+
 async def test_unknown_user_is_the_404_page(client, city):
     await sign_in(client, city.admin)
     page = await client.get(f"/admin/users/{uuid.uuid4()}")
