@@ -23,6 +23,7 @@ from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse
 from backend.policy import get_visible, scoped
 from backend.policy.registry import current_period
 from backend.registry import houses_service, queries
+from backend.registry.checkpoints import tokens
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 LIST_LIMIT = 200
@@ -167,3 +168,13 @@ async def house_page(
         "done": request.query_params.get("done", ""),
     }
     return render(request, "admin/house.html", ctx)
+
+
+@router.post("/admin/houses/{house_id}/rotate", name="console-admin-house-rotate")
+async def rotate(session: SessionDep, console: CurrentConsole, house_id: uuid.UUID):
+    """A new checkpoint token (a sticker was lost or copied): the old one stops counting as a
+    valid scan; print the new sticker next."""
+    require_admin(console)
+    house = await get_visible(session, console.subject, BoardingHouse, house_id)
+    await tokens.rotate_checkpoint(session, actor=console.subject, house=house)
+    return done(f"/admin/houses/{house.id}", "checkpoint_rotated")

@@ -142,6 +142,7 @@ async def _team_ctx(request: Request, session, console: Console, team: Team) -> 
         "union": union,
         "ward": ward,
         "roles": members.TEAM_ROLES,
+        "statuses": teams.TEAM_STATUSES,
         "done": request.query_params.get("done", ""),
     }
 
@@ -168,6 +169,25 @@ async def _act(request, session, console: Console, team_id: uuid.UUID, key: str,
         ctx = await _team_ctx(request, session, console, team)
         return form_error(request, "admin/team.html", ctx, error)
     return done(f"/admin/teams/{team_id}", key)
+
+
+@router.post("/admin/teams/{team_id}", name="console-admin-team-update")
+async def update_team(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    team_id: uuid.UUID,
+    name: Annotated[str, Form(max_length=255)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
+):
+    """Rename a team or change its status (active, inactive, dissolved)."""
+
+    async def call(team: Team):
+        return await teams.update_team(
+            session, actor=console.subject, team=team, name=name, status=status
+        )
+
+    return await _act(request, session, console, team_id, "saved", call)
 
 
 @router.post("/admin/teams/{team_id}/members", name="console-admin-member-add")

@@ -174,3 +174,32 @@ async def update_node(
         ctx = await _node_ctx(request, session, console, kind, node)
         return form_error(request, "admin/tree_node.html", ctx, error)
     return done(f"/admin/trees/{kind}/{unit_id}", "node_updated")
+
+
+@router.post("/admin/trees/{kind}/{unit_id}/delete", name="console-admin-tree-delete")
+async def delete_node(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    kind: Kind,
+    unit_id: uuid.UUID,
+    reason: Annotated[str, Form(max_length=500)] = "",
+):
+    """Remove a node without live children (soft: its history and audit stay)."""
+    require_admin(console)
+    model = MODELS[kind]
+    node = await get_visible(session, console.subject, model, unit_id)
+
+    async def call():
+        if len(reason.strip()) < 3:
+            raise field_invalid("reason", "required")
+        return await orgs.delete_unit(
+            session, actor=console.subject, model=model, node=node, reason=reason.strip()
+        )
+
+    _, error = await attempt(session, call)
+    if error is not None:
+        node = (await session.scalars(select(model).where(model.id == unit_id))).one()
+        ctx = await _node_ctx(request, session, console, kind, node)
+        return form_error(request, "admin/tree_node.html", ctx, error)
+    return done(f"/admin/trees/{kind}", "node_deleted")

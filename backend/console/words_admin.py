@@ -192,6 +192,17 @@ WORDS.update(
         "import_rows_done": ("Đã xử lý {done}/{total} dòng", "{done} of {total} rows done"),
         "import_starting": ("Đang bắt đầu…", "Starting…"),
         "refresh": ("Tải lại", "Refresh"),
+        "rotate_checkpoint": ("Đổi mã QR (thu hồi mã cũ)", "New QR code (retire the old one)"),
+        "rotate_help": (
+            "Khi tem bị mất hoặc bị sao chép: mã cũ không còn được tính là lượt quét hợp lệ; "
+            "hãy in tem mới ngay sau đó.",
+            "When a sticker was lost or copied: the old code no longer counts as a valid scan; "
+            "print the new sticker next.",
+        ),
+        "checkpoint_rotated": ("Đã đổi mã QR — hãy in tem mới", "New QR code issued — print it"),
+        "delete_node": ("Xoá đơn vị", "Delete this unit"),
+        "delete_reason": ("Lý do xoá (bắt buộc)", "Reason (required)"),
+        "node_deleted": ("Đã xoá đơn vị", "Unit deleted"),
         "children": ("Đơn vị trực thuộc", "Units below"),
     }
 )

@@ -365,3 +365,22 @@ async def test_failed_deliveries_and_retry(client, city, session):
     assert await _audited(session, "notification.retry", delivery.id)
     twice = await _post(client, f"/admin/deliveries/{delivery.id}/retry", {})
     assert twice.status_code == 409 and 'id="form-errors"' in twice.text
+
+
+async def test_rotate_a_houses_checkpoint_and_edit_a_team(client, city, session):
+    await sign_in(client, city.admin)
+    old = city.house_a.checkpoint_token
+    rotated = await _post(client, f"/admin/houses/{city.house_a.id}/rotate", {})
+    assert rotated.status_code == 303 and rotated.headers["location"].endswith("checkpoint_rotated")
+    await session.refresh(city.house_a)
+    assert city.house_a.checkpoint_token != old
+    assert await _audited(session, "boarding_house.checkpoint_rotate", city.house_a.id)
+    path = f"/admin/teams/{city.team_a.id}"
+    saved = await _post(client, path, {"name": "Tổ tự quản đổi tên", "status": "inactive"})
+    assert saved.status_code == 303
+    await session.refresh(city.team_a)
+    assert (city.team_a.name, city.team_a.status) == ("Tổ tự quản đổi tên", "inactive")
+    bad = await _post(client, path, {"name": "Tổ X", "status": "ngu-dong"})
+    assert bad.status_code == 422 and 'id="form-errors"' in bad.text
+    await session.refresh(city.team_a)
+    assert city.team_a.status == "inactive"

@@ -199,6 +199,21 @@ async def test_trees_add_rename_and_move_nodes(client, city, session):
     assert await session.scalar(select(UnionUnit).where(UnionUnit.code == "CD-X")) is None
     tree = await client.get("/admin/trees/union_unit")
     assert 'class="tree"' in tree.text and "CĐCS Nidec" in tree.text
+    # A leaf goes (with a reason); a node with children stays.
+    parent = await _post(
+        client,
+        f"/admin/trees/admin_unit/{city.district1.id}/delete",
+        {"reason": "nhập nhầm"},
+        page="/admin/trees/admin_unit",
+    )
+    assert parent.status_code == 409 and 'id="form-errors"' in parent.text
+    no_reason = await _post(
+        client, f"/admin/trees/admin_unit/{node.id}/delete", {"reason": ""}, page="/admin/users"
+    )
+    assert no_reason.status_code == 422
+    gone = await _post(client, f"/admin/trees/admin_unit/{node.id}/delete", {"reason": "nhập nhầm"})
+    assert gone.status_code == 303 and await _audit(session, "admin_unit.delete", node.id)
+    assert "Phường Mới 2" not in (await client.get("/admin/trees/admin_unit")).text
 
 
 async def test_audit_log_filters(client, city, session):
@@ -264,6 +279,9 @@ ADMIN_ACTIONS = [
     "/admin/enterprises",
     "/admin/houses",
     "/admin/teams",
+    "/admin/teams/{team}",
+    "/admin/houses/{house}/rotate",
+    "/admin/trees/admin_unit/{ward}/delete",
     "/admin/teams/{team}/members",
     "/admin/teams/{team}/members/{member}/leader",
     "/admin/teams/{team}/members/{member}/end",
