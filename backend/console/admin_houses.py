@@ -24,6 +24,7 @@ from backend.policy import get_visible, scoped
 from backend.policy.registry import current_period
 from backend.registry import houses_service, queries
 from backend.registry.checkpoints import tokens
+from backend.registry.validation import HOUSE_STATUSES
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 LIST_LIMIT = 200
@@ -142,6 +143,10 @@ async def house_page(
     """One house: where it is, its landlord (a logged read), its teams, its QR sticker."""
     require_admin(console)
     house = await get_visible(session, console.subject, BoardingHouse, house_id)
+    return render(request, "admin/house.html", await _house_ctx(request, session, console, house))
+
+
+async def _house_ctx(request: Request, session, console: Console, house: BoardingHouse) -> dict:
     if house.landlord_phone:  # a third party's personal data, logged as the API logs it
         await record_personal_read(
             session,
@@ -160,14 +165,57 @@ async def house_page(
             .order_by(Team.name_search)
         )
     ).all()
-    ctx = {
+    return {
         "house": house,
         "unit": unit,
         "site": site,
         "teams": teams,
+        "statuses": HOUSE_STATUSES,
         "done": request.query_params.get("done", ""),
     }
-    return render(request, "admin/house.html", ctx)
+
+
+@router.post("/admin/houses/{house_id}", name="console-admin-house-update")
+async def update_house(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    house_id: uuid.UUID,
+    name: Annotated[str, Form(max_length=255)] = "",
+    address: Annotated[str, Form(max_length=500)] = "",
+    lat: Annotated[str, Form(max_length=32)] = "",
+    lon: Annotated[str, Form(max_length=32)] = "",
+    landlord_name: Annotated[str, Form(max_length=255)] = "",
+    landlord_phone: Annotated[str, Form(max_length=32)] = "",
+    rooms: Annotated[str, Form(max_length=12)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
+):
+    """Change a house's name, address, location (its site is decided again), landlord, rooms
+    or status."""
+    require_admin(console)
+    house = await get_visible(session, console.subject, BoardingHouse, house_id)
+
+    async def call():
+        return await houses_service.update_house(
+            session,
+            actor=console.subject,
+            house=house,
+            name=name,
+            address=address,
+            lat=opt_float(lat, "lat"),
+            lon=opt_float(lon, "lon"),
+            landlord_name=landlord_name or None,
+            landlord_phone=landlord_phone or None,
+            rooms=opt_int(rooms, "rooms"),
+            status=status,
+        )
+
+    _, error = await attempt(session, call)
+    if error is not None:
+        house = await get_visible(session, console.subject, BoardingHouse, house_id)
+        ctx = await _house_ctx(request, session, console, house)
+        return form_error(request, "admin/house.html", ctx, error)
+    return done(f"/admin/houses/{house_id}", "saved")
 
 
 @router.post("/admin/houses/{house_id}/rotate", name="console-admin-house-rotate")

@@ -203,6 +203,8 @@ WORDS.update(
         "delete_node": ("Xoá đơn vị", "Delete this unit"),
         "delete_reason": ("Lý do xoá (bắt buộc)", "Reason (required)"),
         "node_deleted": ("Đã xoá đơn vị", "Unit deleted"),
+        "house_active": ("Đang hoạt động", "Active"),
+        "house_closed": ("Đã đóng cửa", "Closed"),
         "children": ("Đơn vị trực thuộc", "Units below"),
     }
 )

@@ -384,3 +384,21 @@ async def test_rotate_a_houses_checkpoint_and_edit_a_team(client, city, session)
     assert bad.status_code == 422 and 'id="form-errors"' in bad.text
     await session.refresh(city.team_a)
     assert city.team_a.status == "inactive"
+
+
+async def test_edit_a_house(client, city, session):
+    await sign_in(client, city.admin)
+    path = f"/admin/houses/{city.house_q.id}"
+    form = {"name": "Nhà trọ Đức Thành 2", "address": "9 Hẻm 3", "lat": "10,76", "lon": "106,72"}
+    saved = await _post(client, path, form | {"status": "closed", "rooms": "14"})
+    assert saved.status_code == 303
+    await session.refresh(city.house_q)
+    assert (city.house_q.name, city.house_q.status, city.house_q.rooms) == (
+        "Nhà trọ Đức Thành 2",
+        "closed",
+        14,
+    )
+    assert city.house_q.site_id == city.site.id  # moved into the site: decided again
+    assert await _audited(session, "boarding_house.update", city.house_q.id)
+    bad = await _post(client, path, form | {"status": "closed", "rooms": "mười"})
+    assert bad.status_code == 422 and "Phải là số nguyên không âm" in bad.text

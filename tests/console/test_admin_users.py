@@ -281,6 +281,7 @@ ADMIN_ACTIONS = [
     "/admin/teams",
     "/admin/teams/{team}",
     "/admin/houses/{house}/rotate",
+    "/admin/houses/{house}",
     "/admin/trees/admin_unit/{ward}/delete",
     "/admin/teams/{team}/members",
     "/admin/teams/{team}/members/{member}/leader",
