@@ -28,6 +28,10 @@ from backend.policy import load_subject
 
 log = logging.getLogger(__name__)
 WRITE_EVERY_S = 0.2  # progress written at most this often (and at the last row)
+# A "running" state not written for this long belongs to a process that stopped (a restart):
+# the page says the run was interrupted instead of polling for ever. Nothing was written then:
+# the run is one transaction.
+STALE_S = 600
 _TASKS: set[asyncio.Task] = set()  # strong references: a bare task may be collected mid-run
 
 
@@ -54,10 +58,15 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def read_state(path: Path) -> dict[str, Any] | None:
+    """The run's state, or None for no such run; a run gone silent reads as interrupted."""
     try:
-        return json.loads(path.read_text("utf-8"))
+        state = json.loads(path.read_text("utf-8"))
+        age = time.time() - path.stat().st_mtime
     except (FileNotFoundError, ValueError):
         return None
+    if state.get("status") == "running" and age > STALE_S:
+        state |= {"status": "failed", "report": {"file_error": "import_interrupted"}}
+    return state
 
 
 async def _run(app: FastAPI, *, user_id: uuid.UUID, kind: ImportKind, data: bytes, path: Path):

@@ -192,6 +192,10 @@ WORDS.update(
         "import_rows_done": ("Đã xử lý {done}/{total} dòng", "{done} of {total} rows done"),
         "import_starting": ("Đang bắt đầu…", "Starting…"),
         "refresh": ("Tải lại", "Refresh"),
+        "import_interrupted": (
+            "Lần nhập bị gián đoạn (máy chủ khởi động lại); không có gì được ghi, hãy chạy lại.",
+            "The run was interrupted (server restart); nothing was written, run it again.",
+        ),
         "rotate_checkpoint": ("Đổi mã QR (thu hồi mã cũ)", "New QR code (retire the old one)"),
         "rotate_help": (
             "Khi tem bị mất hoặc bị sao chép: mã cũ không còn được tính là lượt quét hợp lệ; "

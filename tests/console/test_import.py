@@ -1,6 +1,8 @@
 """The bulk import wizard: the dry run's problems by row and column, then the real run."""
 
 import asyncio
+import os
+import time
 import uuid
 from pathlib import Path
 
@@ -106,6 +108,11 @@ async def test_the_fragment_shows_how_far_a_run_has_got(client, app, city):
     fragment = await client.get(f"/admin/import/jobs/{job_id}", headers={"HX-Request": "true"})
     assert 'hx-trigger="every 1s"' in fragment.text and 'value="12"' in fragment.text
     assert "Đã xử lý 12/40 dòng" in fragment.text
+    # A run whose process stopped (no word for 10 minutes) is shown as interrupted, not polled.
+    stale = time.time() - 3600
+    os.utime(path, (stale, stale))
+    fragment = await client.get(f"/admin/import/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert "every 1s" not in fragment.text and "Lần nhập bị gián đoạn" in fragment.text
 
 
 async def test_a_run_that_meets_changed_data_reports_its_problems(client, city, session):
