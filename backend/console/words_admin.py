@@ -53,7 +53,7 @@ WORDS.update(
         "parent": ("Đơn vị cha", "Parent"),
         "root": ("(Gốc — không có đơn vị cha)", "(Root — no parent)"),
         "code": ("Mã", "Code"),
-        "level": ("Cấp (ví dụ Thành phố, Phường)", "Level (e.g. City, Ward)"),
+        "unit_level": ("Cấp (ví dụ Thành phố, Phường)", "Level (e.g. City, Ward)"),
         "level_short": ("Cấp", "Level"),
         "edit": ("Sửa", "Edit"),
         "edit_node": ("Đổi tên, đổi cấp hoặc chuyển đơn vị", "Rename, relevel or move"),
