@@ -1,6 +1,5 @@
 """The administrator's home: users and roles, and the audit log with filters."""
 
-import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
@@ -11,8 +10,10 @@ from backend.audit.service import record_personal_read
 from backend.console.admin_common import form_error, opt_date
 from backend.console.i18n import LOCAL_TZ
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
+from backend.core import pii
 from backend.core.db import SessionDep
 from backend.core.errors import DomainError
+from backend.core.security import normalize_mobile
 from backend.models import AuditEvent, BoardingHouse, Team, User
 from backend.models.incident import Incident
 from backend.policy import authorize, scoped
@@ -89,7 +90,7 @@ async def audit_log(
     date_from: Annotated[str | None, Query(max_length=10)] = None,
     date_to: Annotated[str | None, Query(max_length=10)] = None,
 ):
-    """The audit log, newest first, filtered by actor (name or phone), action prefix, object
+    """The audit log, newest first, filtered by actor (name or whole phone), action prefix, object
     type and id, and a range of local days."""
     authorize(console.subject, "audit.read")
     f = {
@@ -130,9 +131,10 @@ async def audit_log(
 
 
 def _actors_matching(text: str):
-    """Ids of the accounts whose name (as typed, case ignored) or phone digits contain ``text``."""
-    digits = re.sub(r"\D", "", text)
+    """Ids of the accounts whose name (as typed, case ignored) contains ``text``, or whose phone
+    is ``text`` (phones are sealed at rest: found by their blind index, whole numbers only)."""
     clauses = [func.lower(User.full_name).contains(text.lower(), autoescape=True)]
-    if len(digits) >= 3:
-        clauses.append(User.phone.contains(digits.lstrip("0"), autoescape=True))
+    phone = normalize_mobile(text)
+    if phone is not None:
+        clauses.append(pii.phone_matches(User.phone_index, phone))
     return select(User.id).where(or_(*clauses))

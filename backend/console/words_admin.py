@@ -64,7 +64,7 @@ WORDS.update(
         "no_nodes": ("Chưa có đơn vị nào.", "No units yet."),
         "none_option": ("(Không chọn)", "(None)"),
         # audit
-        "actor": ("Người thực hiện (tên hoặc SĐT)", "Actor (name or phone)"),
+        "actor": ("Người thực hiện (tên hoặc đủ số điện thoại)", "Actor (name or whole phone)"),
         "action_prefix": ("Thao tác (bắt đầu bằng)", "Action (starts with)"),
         "object_type": ("Loại đối tượng", "Object type"),
         "object_id": ("Mã đối tượng", "Object id"),

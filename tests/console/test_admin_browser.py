@@ -46,7 +46,7 @@ def test_admin_creates_a_user(browser_context, city, settings):  # noqa: F811
     page.get_by_role("button", name="Thêm người dùng").click()
     page.wait_for_url("**/admin/users/*")
     assert "Đã tạo tài khoản" in page.get_by_role("status").first.inner_text()
-    user = _one(settings, User, phone="+84977123456")
+    user = _one(settings, User, full_name="Đỗ Thị Mai")
     assert user.role == "union_officer" and user.is_active
     page.get_by_role("button", name="Khoá tài khoản").click()
     page.wait_for_url("**done=user_deactivated")
