@@ -42,6 +42,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.core import pii
 from backend.core.auth import CurrentUser
 from backend.core.errors import Conflict, DomainError, Invalid
 from backend.models.base import utcnow
@@ -54,6 +55,9 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # Answer headers worth replaying; the rest (dates, request ids) belong to each answer.
 KEPT_HEADERS = ("location", "etag", "content-type")
+# A replayed answer can carry people's phone numbers (a member added, a landlord's house), so
+# it is kept sealed like the columns it came from, for as long as the key lives (TTL below).
+BODY_CONTEXT = "idempotency_key.response_body"
 
 
 class KeyInvalid(DomainError):
@@ -148,7 +152,7 @@ class Idempotency:
                 status="completed",
                 response_status=status_code,
                 response_headers=kept,
-                response_body=body,
+                response_body=pii.seal_bytes(body, context=BODY_CONTEXT),
             )
         )
         # 0 rows: our claim outlived its lease and another process took the key over. The work
@@ -207,7 +211,7 @@ async def claim(
         raise Invalid(code="idempotency_key_reused")
     if not expired and row.status == "completed":
         replay = Response(
-            row.response_body or b"",
+            pii.open_bytes(row.response_body or b"", context=BODY_CONTEXT),
             status_code=row.response_status or 200,
             headers={**(row.response_headers or {}), REPLAYED_HEADER: "true"},
         )

@@ -199,6 +199,18 @@ def open_phone(sealed: str, *, context: str) -> str:
     return keyring().open(sealed, context=context)
 
 
+def seal_bytes(data: bytes, *, context: str) -> bytes:
+    """Seal UTF-8 text kept as bytes (a stored answer that may name a person)."""
+    return keyring().seal(data.decode(), context=context).encode()
+
+
+def open_bytes(data: bytes, *, context: str) -> bytes:
+    """Open what ``seal_bytes`` sealed; bytes stored before sealing began pass unchanged."""
+    if not data.startswith(f"{SEAL_VERSION}.".encode()):  # JSON never starts so
+        return data
+    return keyring().open(data.decode(), context=context).encode()
+
+
 def phone_index(phone: str | None) -> str | None:
     """The blind index to store for a phone number (current index key)."""
     return None if phone is None else keyring().index(phone)
