@@ -33,7 +33,8 @@ VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, fal
     $15, $15, 1)
 ON CONFLICT (id) DO NOTHING
 """
-ME = "SELECT id, phone, full_name, role, is_active FROM user_account WHERE id = $1"
+# The sealed phone as stored: opening it is TTQ's work, not the baseline's.
+ME = "SELECT id, phone_sealed AS phone, full_name, role, is_active FROM user_account WHERE id = $1"
 
 
 @asynccontextmanager

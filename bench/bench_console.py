@@ -68,6 +68,7 @@ def loadavg() -> str:
 async def add_accounts(url: str) -> None:
     """The demo's console accounts on the bench city, and police work in district 1."""
     from backend.core.security import hash_password
+    from bench import sealed
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -81,13 +82,14 @@ async def add_accounts(url: str) -> None:
             "WHERE p.parent_id IS NULL ORDER BY u.path LIMIT 1"
         )
         phones = ["+84901000002", "+84901000003", "+84901000004"]
+        indexes = [sealed.index(SECRET, p) for p in phones]
         # Idempotent: a rerun (--accounts) replaces these three accounts.
         await conn.execute(
             "DELETE FROM user_scope WHERE user_id IN "
-            "(SELECT id FROM user_account WHERE phone = ANY($1))",
-            phones,
+            "(SELECT id FROM user_account WHERE phone_index = ANY($1))",
+            indexes,
         )
-        await conn.execute("DELETE FROM user_account WHERE phone = ANY($1)", phones)
+        await conn.execute("DELETE FROM user_account WHERE phone_index = ANY($1)", indexes)
         for phone, role, name, scope in (
             ("+84901000002", "city_union_officer", "LĐLĐ Thành phố", None),
             (
@@ -100,9 +102,10 @@ async def add_accounts(url: str) -> None:
         ):
             uid = uuid.uuid4()
             await conn.execute(
-                "INSERT INTO user_account (id, phone, full_name, password_hash, role, is_active,"
-                " created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, true, $6, $6, 1)",
-                uid, phone, name, digest, role, now,
+                "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
+                " role, is_active, created_at, updated_at, version)"
+                " VALUES ($1, $2, $3, $4, $5, $6, true, $7, $7, 1)",
+                uid, *sealed.seal(SECRET, phone), name, digest, role, now,
             )  # fmt: skip
             if scope:
                 await conn.execute(
@@ -123,17 +126,18 @@ async def add_accounts(url: str) -> None:
 
 
 async def build_bench(url: str, args) -> None:
-    from dashboard_data import fresh, generate
+    from dashboard_data import generate
 
     from backend.core.db import make_engine, make_session_factory
     from backend.dashboards.rollups import rebuild_all
+    from bench.scan_ingest_data import fresh_database
 
     started = time.perf_counter()
     if not args.accounts:
-        await fresh(url)
+        await fresh_database(url)
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
-            await generate(conn, args, datetime.now(UTC))
+            await generate(conn, args, datetime.now(UTC), secret=SECRET)
         finally:
             await conn.close()
     await add_accounts(url)

@@ -39,7 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard_data import dsn, fresh, generate
+from dashboard_data import generate
 
 from backend.core.config import Settings
 from backend.core.db import make_engine, make_session_factory
@@ -47,6 +47,8 @@ from backend.core.heap import settle_heap
 from backend.core.security import create_access_token
 from backend.dashboards.rollups import rebuild
 from backend.main import create_app
+from bench import sealed
+from bench.scan_ingest_data import dsn_of, fresh_database
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/ttq_bench_dash"
 SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
@@ -94,7 +96,7 @@ async def measure(url: str, args, ids: dict) -> None:
     )
     app = create_app(settings)
     settle_heap()  # what the server's start-up does (httpx's transport skips the lifespan)
-    conn = await asyncpg.connect(dsn(url))
+    conn = await asyncpg.connect(dsn_of(url))
     latest = await conn.fetchval("SELECT max(scanned_at) FROM checkpoint_scan")
     fed_path = await conn.fetchval("SELECT path FROM union_unit WHERE id = $1", ids["fed"])
     last = latest.date().replace(day=1) - timedelta(days=1)
@@ -176,15 +178,18 @@ async def _district_officer(conn) -> tuple:
     district = await conn.fetchval(
         "SELECT id FROM union_unit WHERE depth = 1 ORDER BY path LIMIT 1"
     )
-    officer = await conn.fetchval("SELECT id FROM user_account WHERE phone = '+84980000002'")
+    phone_sealed, phone_index = sealed.seal(SECRET, "+84980000002")
+    officer = await conn.fetchval("SELECT id FROM user_account WHERE phone_index = $1", phone_index)
     if officer is None:
         officer = uuid.uuid4()
         now = datetime.now(UTC)
         await conn.execute(
-            "INSERT INTO user_account (id, phone, full_name, password_hash, role, is_active,"
-            " created_at, updated_at, version) VALUES ($1, '+84980000002', 'Bench district',"
-            " 'x', 'union_officer', true, $2, $2, 1)",
+            "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
+            " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3,"
+            " 'Bench district', 'x', 'union_officer', true, $4, $4, 1)",
             officer,
+            phone_sealed,
+            phone_index,
             now,
         )
         await conn.execute(
@@ -206,7 +211,7 @@ async def rebuild_rollups(url: str) -> None:
             print(f"  rollups: {step} {done}/{total}", flush=True)
         await session.commit()
     await engine.dispose()
-    conn = await asyncpg.connect(dsn(url))
+    conn = await asyncpg.connect(dsn_of(url))
     await conn.execute("ANALYZE")
     await conn.close()
     print(f"rollups rebuilt in {time.perf_counter() - started:.0f} s", flush=True)
@@ -226,7 +231,7 @@ async def main() -> None:
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
     now = datetime.now(UTC).replace(microsecond=0)
     if args.reuse:
-        conn = await asyncpg.connect(dsn(url))
+        conn = await asyncpg.connect(dsn_of(url))
         ids = {
             "fed": await conn.fetchval("SELECT id FROM union_unit WHERE depth = 0 LIMIT 1"),
             "user": await conn.fetchval("SELECT id FROM user_account LIMIT 1"),
@@ -234,9 +239,9 @@ async def main() -> None:
         await conn.close()
     else:
         started = time.perf_counter()
-        await fresh(url)
-        conn = await asyncpg.connect(dsn(url))
-        ids = await generate(conn, args, now)
+        await fresh_database(url)
+        conn = await asyncpg.connect(dsn_of(url))
+        ids = await generate(conn, args, now, secret=SECRET)
         await conn.close()
         print(f"generated in {time.perf_counter() - started:.0f} s")
     if args.rebuild or not args.reuse:

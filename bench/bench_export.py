@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.core.security import create_access_token  # noqa: E402
+from bench import perf_data, sealed  # noqa: E402
 from bench.bench_http import SECRET, VENV_BIN, Server, loadavg, tree_cpu  # noqa: E402
 from bench.export_data import build  # noqa: E402
 from bench.scan_ingest_data import dsn_of  # noqa: E402
@@ -127,13 +128,16 @@ def main() -> None:
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
     if not args.reuse:
         started = time.perf_counter()
-        asyncio.run(build(url, args.rows))
+        asyncio.run(build(url, args.rows, secret=SECRET))
         print(f"{args.rows:,} sessions generated in {time.perf_counter() - started:.0f} s")
 
     async def officer():
         conn = await asyncpg.connect(dsn_of(url))
         try:
-            return await conn.fetchval("SELECT id FROM user_account WHERE phone = '+84970000002'")
+            return await conn.fetchval(
+                "SELECT id FROM user_account WHERE phone_index = $1",
+                sealed.index(SECRET, perf_data.OFFICER_PHONE),
+            )
         finally:
             await conn.close()
 

@@ -348,7 +348,7 @@ def run_figure(figure, servers, world, args) -> dict:
 
 async def prepare(url: str, teams: int) -> dict:
     await fresh_database(url)
-    world = await perf_data.seed(dsn_of(url), teams)
+    world = await perf_data.seed(dsn_of(url), teams, secret=SECRET)
     world["dsn"] = dsn_of(url)
     world["tokens"] = [
         create_access_token(secret=SECRET, user_id=t["leader"], role="team_leader", minutes=24 * 60)

@@ -29,7 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.core.security import hash_password
-from bench import perf_data
+from bench import perf_data, sealed
 from bench.bench_http import SECRET, VENV_BIN, Server, loadavg
 from bench.scan_ingest_data import dsn_of, fresh_database
 
@@ -39,7 +39,7 @@ PASSWORD = "Bench-phones-2026!"
 
 async def prepare(url: str, phones: int) -> list[dict]:
     await fresh_database(url)
-    world = await perf_data.seed(dsn_of(url), phones)
+    world = await perf_data.seed(dsn_of(url), phones, secret=SECRET)
     conn = await asyncpg.connect(dsn_of(url))
     try:
         await conn.execute(
@@ -47,9 +47,11 @@ async def prepare(url: str, phones: int) -> list[dict]:
             hash_password(PASSWORD),
         )
         for team in world["teams"]:
-            team["phone"] = await conn.fetchval(
-                "SELECT phone FROM user_account WHERE id = $1", team["leader"]
+            # Read back and opened as the server will: a seal it cannot open fails here.
+            stored = await conn.fetchval(
+                "SELECT phone_sealed FROM user_account WHERE id = $1", team["leader"]
             )
+            team["phone"] = sealed.open_sealed(SECRET, stored)
             team["tokens"] = [
                 r["checkpoint_token"]
                 for r in await conn.fetch(

@@ -214,7 +214,7 @@ async def run(
     dsn = dsn_of(url)
     print(f"database: {url}\npreparing: schema from migrations, {teams} teams ...", flush=True)
     await fresh_database(url)
-    world = await data.seed(dsn, teams, rng)
+    world = await data.seed(dsn, teams, rng, secret=SECRET)
     warmups = processes * concurrency if http_port else processes
     work = data.batches(world, batches + warmups, rng)
     tokens = {

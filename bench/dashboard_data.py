@@ -5,15 +5,12 @@ and incidents (the millions) are INSERT … SELECT over generate_series with the
 indexes dropped first and rebuilt once at the end (BULK_SQL below).
 """
 
-import asyncio
 import random
 import time
 import uuid
 from datetime import date, datetime, timedelta
 
-import asyncpg
-
-from backend.core.migrate import upgrade
+from bench import sealed
 
 HOUSES_PER_TEAM = 20
 CATEGORIES = [
@@ -42,25 +39,9 @@ STATUSES = ["closed"] * 6 + [
 HASH = b"\x00" * 16
 
 
-def dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
 def uid(kind: int, n: int) -> uuid.UUID:
     """Deterministic, index-friendly ids: a kind prefix and a counter."""
     return uuid.UUID(int=(kind << 96) | n)
-
-
-async def fresh(url: str) -> None:
-    base, _, name = dsn(url).rpartition("/")
-    admin = await asyncpg.connect(f"{base}/postgres")
-    if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    conn = await asyncpg.connect(dsn(url))
-    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    await conn.close()
-    await asyncio.to_thread(upgrade, url)
 
 
 def tree(kind: int, count: int, parents: list[tuple], level: str, prefix: str) -> list[tuple]:
@@ -83,7 +64,8 @@ def tree(kind: int, count: int, parents: list[tuple], level: str, prefix: str) -
     return out
 
 
-async def generate(conn, args, now: datetime) -> dict:
+async def generate(conn, args, now: datetime, *, secret: str) -> dict:
+    """The city (its one account's phone sealed for the server run with ``secret``)."""
     rnd = random.Random(7)
     t0 = now - timedelta(days=args.days)
     cols = [
@@ -119,11 +101,14 @@ async def generate(conn, args, now: datetime) -> dict:
     grass = tree(4, 100, dunions, "CĐCS", "CDCS")
     await nodes("union_unit", fed + dunions + grass, "Cấp")
     user = uid(5, 1)
+    phone_sealed, phone_index = sealed.seal(secret, "+84980000001")
     await conn.execute(
-        "INSERT INTO user_account (id, phone, full_name, password_hash, role, is_active, "
-        "created_at, updated_at, version) VALUES ($1, '+84980000001', 'Bench', 'x', "
-        "'city_union_officer', true, $2, $2, 1)",
+        "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash, role,"
+        " is_active, created_at, updated_at, version) VALUES ($1, $2, $3, 'Bench', 'x',"
+        " 'city_union_officer', true, $4, $4, 1)",
         user,
+        phone_sealed,
+        phone_index,
         now,
     )
     sites = []

@@ -32,10 +32,10 @@ FROM generate_series(0, $5 - 1) n
 """
 
 
-async def build(url: str, rows: int) -> dict:
-    """A fresh database with the perf city and ``rows`` sessions of its first team."""
+async def build(url: str, rows: int, *, secret: str) -> dict:
+    """A fresh database with the perf city (phones sealed for ``secret``) and ``rows`` sessions."""
     await fresh_database(url)
-    world = await perf_data.seed(dsn_of(url), 2)
+    world = await perf_data.seed(dsn_of(url), 2, secret=secret)
     conn = await asyncpg.connect(dsn_of(url))
     try:
         team = world["teams"][0]

@@ -2,15 +2,14 @@
 
 import asyncio
 import random
-import secrets
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from backend.core.migrate import upgrade
+from bench import perf_data
 
-HOUSES_PER_TEAM = 20
 SCANS_PER_BATCH = 500
 ACCURACIES = (4.0, 8.0, 12.0, 15.0, 30.0)
 
@@ -37,88 +36,32 @@ async def fresh_database(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
-async def seed(dsn: str, teams: int, rng: random.Random) -> list[dict]:
-    """Units, teams with covered houses, one uploading member per team; raw SQL, fast."""
+async def seed(dsn: str, teams: int, rng: random.Random, *, secret: str) -> list[dict]:
+    """Units, teams with scattered covered houses, one uploading member per team; raw SQL, fast.
+
+    The members' phones are sealed for the server run with ``secret`` (bench/sealed.py).
+    """
     now = datetime.now(UTC)
     conn = await asyncpg.connect(dsn)
     try:
         admin_id, union_id = uuid.uuid4(), uuid.uuid4()
-        await conn.execute(
-            "INSERT INTO admin_unit (id, code, name, level, path, depth, name_search,"
-            " created_at, updated_at, version)"
-            " VALUES ($1, 'B-W', 'Phường', 'ward', $2, 0, 'phuong', $3, $3, 1)",
-            admin_id,
-            f"/{admin_id.hex}/",
-            now,
-        )
-        await conn.execute(
-            "INSERT INTO union_unit (id, code, name, level, path, depth, name_search, created_at,"
-            " updated_at, version) VALUES ($1, 'B-U', 'CĐCS', 'cs', $2, 0, 'cdcs', $3, $3, 1)",
-            union_id,
-            f"/{union_id.hex}/",
-            now,
-        )
+        await perf_data.unit(conn, "admin_unit", admin_id, None, "B-W", "ward", 0, now)
+        await perf_data.unit(conn, "union_unit", union_id, None, "B-U", "cs", 0, now)
         out = []
         for t in range(teams):
-            team_id, user_id, member_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-            await conn.execute(
-                "INSERT INTO team (id, code, name, name_search, union_unit_id, admin_unit_id,"
-                " status, gps_tracking, created_at, updated_at, version)"
-                " VALUES ($1, $2, $2, $2, $3, $4, 'active', false, $5, $5, 1)",
-                team_id,
-                f"T{t}",
-                union_id,
-                admin_id,
-                now,
+            made = await perf_data.team(
+                conn,
+                t,
+                union=union_id,
+                ward=admin_id,
+                role="team_member",
+                member_role="member",
+                secret=secret,
+                now=now,
+                rng=rng,
             )
-            await conn.execute(
-                "INSERT INTO user_account (id, phone, full_name, password_hash, role, is_active,"
-                " created_at, updated_at, version) VALUES ($1, $2, 'Tổ viên', 'x',"
-                " 'team_member', true, $3, $3, 1)",
-                user_id,
-                f"+84980{t:06d}",
-                now,
-            )
-            await conn.execute(
-                "INSERT INTO team_member (id, team_id, user_id, full_name, name_search, role,"
-                " since, created_at, updated_at, version)"
-                " VALUES ($1, $2, $3, 'Tổ viên', 'to vien', 'member', $4, $5, $5, 1)",
-                member_id,
-                team_id,
-                user_id,
-                date(2020, 1, 1),
-                now,
-            )
-            houses = []
-            for h in range(HOUSES_PER_TEAM):
-                house_id = uuid.uuid4()
-                lat, lon = 10.8 + rng.random() * 0.2, 106.6 + rng.random() * 0.2
-                token = secrets.token_urlsafe(24)
-                await conn.execute(
-                    "INSERT INTO boarding_house (id, code, name, name_search, address,"
-                    " address_search, admin_unit_id, lat, lon, status, checkpoint_token,"
-                    " checkpoint_id, created_at, updated_at, version) VALUES ($1, $2, $2, $2,"
-                    " 'Dĩ An', 'di an', $3, $4, $5, 'active', $6, $7, $8, $8, 1)",
-                    house_id,
-                    f"H{t}-{h}",
-                    admin_id,
-                    lat,
-                    lon,
-                    token,
-                    uuid.uuid4(),
-                    now,
-                )
-                await conn.execute(
-                    "INSERT INTO team_house (id, team_id, house_id, since, created_at)"
-                    " VALUES ($1, $2, $3, $4, $5)",
-                    uuid.uuid4(),
-                    team_id,
-                    house_id,
-                    date(2020, 1, 1),
-                    now,
-                )
-                houses.append((token, lat, lon))
-            out.append({"team_id": team_id, "user_id": user_id, "houses": houses})
+            made["houses"] = [(token, lat, lon) for _, token, lat, lon in made["houses"]]
+            out.append(made)
         return out
     finally:
         await conn.close()
