@@ -52,7 +52,12 @@ async def houses_query(
     )
     stmt = await queries.house_query(session, subject=subject, filters=filters)
     return (
-        stmt.add_columns(AdminUnit.name.label("ward"), Site.name.label("site_name"))
+        stmt.add_columns(
+            AdminUnit.name.label("ward"),
+            Site.name.label("site_name"),
+            # The entity's own column is named landlord_phone_sealed (opened by its type).
+            BoardingHouse.landlord_phone.label("landlord_phone"),
+        )
         .outerjoin(AdminUnit, AdminUnit.id == BoardingHouse.admin_unit_id)
         .outerjoin(Site, Site.id == BoardingHouse.site_id)
         .order_by(BoardingHouse.name_search, BoardingHouse.id)
