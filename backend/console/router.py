@@ -19,6 +19,7 @@ from backend.console import (
     police,
     reports,
     tables,
+    team,
     union,
     union_awareness,
     union_commendations,
@@ -38,6 +39,7 @@ for _sub in (
     maps.router,
     reports.router,
     tables.router,
+    team.router,
     imports.router,
     # The union desk's pages (labour events, awareness, commendations, map layers, files).
     union_labour.router,
