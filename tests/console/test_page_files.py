@@ -117,3 +117,32 @@ async def test_team_page_files(client, app, city, session, fmt):
     await sign_in(client, city.officer_x)
     page = await client.get("/team/houses")
     assert page.status_code == 404 and "404" in page.text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+async def test_admin_list_files(client, city, session, fmt):
+    await sign_in(client, city.admin)
+    users = check(
+        await client.get("/admin/users", params={"role": "police_liaison", "format": fmt}), fmt
+    )
+    houses = check(await client.get("/admin/houses", params={"q": "hoa binh", "format": fmt}), fmt)
+    teams = check(await client.get("/admin/teams", params={"format": fmt}), fmt)
+    params = {"action": "auth.", "format": fmt}
+    audit = check(await client.get("/admin/audit", params=params), fmt)
+    if fmt == "csv":
+        assert city.police_a1.phone in users and "Cán bộ công an" in users
+        assert city.officer_x.phone not in users
+        assert "Nhà trọ Hòa Bình" in houses and "Nhà trọ Linh Trung" not in houses
+        assert city.team_a.name in teams and city.team_b.name in teams
+        assert "auth.login" in audit and "Hành động" in audit
+        # the page's filter holds in the file: the users' export just made is not an "auth." row
+        assert "admin_users.export" not in audit
+    for thing in ("users", "houses", "teams", "audit"):
+        await audited(session, f"admin_{thing}.export", city.admin)
+    event = await audited(session, "admin_audit.export", city.admin)
+    assert event.detail["filters"]["action"] == "auth."
+    client.cookies.clear()
+    await sign_in(client, city.officer_x)
+    for path in ("/admin/users", "/admin/houses", "/admin/teams", "/admin/audit"):
+        refused = await client.get(path, params={"format": "csv"})
+        assert refused.status_code == 403, path
