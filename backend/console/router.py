@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.console import (
     admin,
+    admin_enterprises,
     admin_houses,
     admin_ops,
     admin_qr,
@@ -51,6 +52,7 @@ for _sub in (
     admin_users.router,
     admin_tree.router,
     admin_sites.router,
+    admin_enterprises.router,
     admin_houses.router,
     admin_qr.router,
     admin_teams.router,
