@@ -1,12 +1,13 @@
 """The administrator's home: users and roles, and the audit log with filters."""
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 
 from backend.audit.service import record_personal_read
+from backend.console import admin_files
 from backend.console.admin_common import form_error, opt_date
 from backend.console.i18n import LOCAL_TZ
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
@@ -20,6 +21,7 @@ from backend.policy import authorize, scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE = 100
+Format = Literal["html", "csv", "xlsx"]
 
 
 async def admin_home(request: Request, session, console: Console):
@@ -50,8 +52,9 @@ async def users(
     session: SessionDep,
     console: CurrentConsole,
     role: Annotated[str | None, Query(max_length=32)] = None,
+    format: Format = "html",
 ):
-    """Every account with its role (administrators only)."""
+    """Every account with its role (administrators only); or that list as CSV/XLSX."""
     authorize(console.subject, "user.manage")
     stmt = scoped(select(User), console.subject, User).order_by(User.full_name).limit(PAGE)
     if role:
@@ -65,6 +68,17 @@ async def users(
         ids=[u.id for u in rows if u.id != console.subject.user_id],
         fields=["phone"],
     )
+    if format != "html":
+        return await admin_files.admin_file(
+            request,
+            session,
+            console,
+            rows=admin_files.user_rows(rows),
+            columns=admin_files.USER_COLUMNS,
+            fmt=format,
+            thing="users",
+            filters={"role": role},
+        )
     return render(request, "admin/users.html", {"users": rows, "role": role or ""})
 
 
@@ -89,9 +103,10 @@ async def audit_log(
     actor: Annotated[str | None, Query(max_length=64)] = None,
     date_from: Annotated[str | None, Query(max_length=10)] = None,
     date_to: Annotated[str | None, Query(max_length=10)] = None,
+    format: Format = "html",
 ):
     """The audit log, newest first, filtered by actor (name or whole phone), action prefix, object
-    type and id, and a range of local days."""
+    type and id, and a range of local days; or the same rows as CSV/XLSX."""
     authorize(console.subject, "audit.read")
     f = {
         "action": action or "",
@@ -127,6 +142,17 @@ async def audit_log(
     if ids:
         found = await session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
         names = {uid: name for uid, name in found.all()}
+    if format != "html":
+        return await admin_files.admin_file(
+            request,
+            session,
+            console,
+            rows=admin_files.audit_rows(rows, names),
+            columns=admin_files.AUDIT_COLUMNS,
+            fmt=format,
+            thing="audit",
+            filters=f,
+        )
     return render(request, "admin/audit.html", {"events": rows, "f": f, "actors": names})
 
 

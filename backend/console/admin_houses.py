@@ -2,12 +2,13 @@
 one house's page with its teams and its QR sticker. The registry service checks and audits."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from sqlalchemy import select
 
 from backend.audit.service import record_personal_read
+from backend.console import admin_files
 from backend.console.admin_common import (
     attempt,
     done,
@@ -75,10 +76,23 @@ async def houses_page(
     session: SessionDep,
     console: CurrentConsole,
     q: Annotated[str, Query(max_length=100)] = "",
+    format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """Houses by name (search ignores diacritics), and the form to register one."""
+    """Houses by name (search ignores diacritics), and the form to register one; or the list
+    as CSV/XLSX."""
     require_admin(console)
     ctx = await _houses_ctx(request, session, console, dict(EMPTY), q)
+    if format != "html":
+        return await admin_files.admin_file(
+            request,
+            session,
+            console,
+            rows=admin_files.house_rows(ctx["houses"]),
+            columns=admin_files.HOUSE_COLUMNS,
+            fmt=format,
+            thing="houses",
+            filters={"q": q},
+        )
     return render(request, "admin/houses.html", ctx)
 
 

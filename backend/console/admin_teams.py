@@ -2,12 +2,13 @@
 put houses on its list or take them off. The teams services check and audit each step."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
 from backend.audit.service import record_personal_read
+from backend.console import admin_files
 from backend.console.admin_common import (
     attempt,
     done,
@@ -54,10 +55,26 @@ async def _teams_ctx(request: Request, session, console: Console, form: dict) ->
 
 
 @router.get("/admin/teams", name="console-admin-teams")
-async def teams_page(request: Request, session: SessionDep, console: CurrentConsole):
-    """Every team, and the form to create one."""
+async def teams_page(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    format: Literal["html", "csv", "xlsx"] = "html",
+):
+    """Every team, and the form to create one; or the list as CSV/XLSX."""
     require_admin(console)
     ctx = await _teams_ctx(request, session, console, dict(EMPTY))
+    if format != "html":
+        return await admin_files.admin_file(
+            request,
+            session,
+            console,
+            rows=admin_files.team_rows(ctx["teams"]),
+            columns=admin_files.TEAM_COLUMNS,
+            fmt=format,
+            thing="teams",
+            filters={},
+        )
     return render(request, "admin/teams.html", ctx)
 
 

@@ -1,10 +1,13 @@
 """The police liaison's live queue (phone first): what waits for them, deadlines counting down,
 new escalations pushed over server-sent events from the notifications stream hub."""
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
+from backend.console.page_files import QUEUE_COLUMNS, incident_row, page_file
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.incidents import queries
@@ -43,9 +46,28 @@ async def queue_page(request: Request, session, console: Console):
 
 
 @router.get("/queue", name="console-queue")
-async def queue(request: Request, session: SessionDep, console: CurrentConsole):
-    """The queue page (also the police liaison's home)."""
-    return await queue_page(request, session, console)
+async def queue(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    format: Literal["html", "csv", "xlsx"] = "html",
+):
+    """The queue page (also the police liaison's home); or the same rows as CSV/XLSX
+    (audited ``police_queue.export``)."""
+    if format == "html":
+        return await queue_page(request, session, console)
+    ctx = await queue_context(request, session, console)
+    return await page_file(
+        session,
+        subject=console.subject,
+        rows=[incident_row(i, ctx["categories"]) for i in ctx["items"]],
+        columns=QUEUE_COLUMNS,
+        fmt=format,
+        lang=request.cookies.get("ttq_lang", "vi"),
+        filename="hang-cho-xu-ly",
+        object_type="police_queue",
+        detail={},
+    )
 
 
 @router.get("/queue/items", name="console-queue-items")

@@ -9,6 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from backend.audit.service import record
+from backend.console.page_files import (
+    REPORT_LIST_COLUMNS,
+    STATUS_BOARD_COLUMNS,
+    page_file,
+)
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.dashboards import report_render
@@ -22,6 +27,7 @@ from backend.policy import authorize, scoped, visible
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Kind = Literal["month", "quarter", "year"]
+Format = Literal["html", "csv", "xlsx"]
 PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
 
@@ -49,8 +55,11 @@ async def _audit_read(session, console: Console, row: PeriodicReport, fmt: str) 
 
 
 @router.get("/reports", name="console-reports")
-async def reports(request: Request, session: SessionDep, console: CurrentConsole):
-    """The reports the caller may read, and the form to start this period's."""
+async def reports(
+    request: Request, session: SessionDep, console: CurrentConsole, format: Format = "html"
+):
+    """The reports the caller may read, and the form to start this period's; or that list
+    as CSV/XLSX (audited ``periodic_report_list.export``)."""
     authorize(console.subject, "report.read")
     rows = (
         await session.scalars(
@@ -68,6 +77,31 @@ async def reports(request: Request, session: SessionDep, console: CurrentConsole
         )
     ).all()
     names = {u.id: u.name for u in units}
+    if format != "html":
+        items = [
+            {
+                "period_kind": r.period_kind,
+                "period_start": r.period_start,
+                "period_end": r.period_end,
+                "unit": names.get(r.union_unit_id, ""),
+                "number": r.number,
+                "status": r.status,
+                "submitted_at": r.submitted_at,
+                "id": str(r.id),
+            }
+            for r in rows
+        ]
+        return await page_file(
+            session,
+            subject=console.subject,
+            rows=items,
+            columns=REPORT_LIST_COLUMNS,
+            fmt=format,
+            lang=request.cookies.get("ttq_lang", "vi"),
+            filename="bao-cao-dinh-ky",
+            object_type="periodic_report_list",
+            detail={},
+        )
     first, _ = service.previous_period("month", local_date(utcnow()))
     ctx = {"rows": rows, "units": units, "names": names, "period": _label("month", first)}
     return render(request, "reports/list.html", ctx)
@@ -98,14 +132,28 @@ async def status_board(
     console: CurrentConsole,
     kind: Kind = "month",
     period: Annotated[str | None, Query(max_length=8)] = None,
+    format: Format = "html",
 ):
-    """Who has and has not sent a period's report, and whether on time."""
+    """Who has and has not sent a period's report, and whether on time; or that board as
+    CSV/XLSX (audited ``report_status.export``)."""
     authorize(console.subject, "report.read")
     today = local_date(utcnow())
     label = period or _label(kind, service.previous_period(kind, today)[0])
     board = await service.status_board(
         session, subject=console.subject, kind=kind, label=label, today=today
     )
+    if format != "html":
+        return await page_file(
+            session,
+            subject=console.subject,
+            rows=board["units"],
+            columns=STATUS_BOARD_COLUMNS,
+            fmt=format,
+            lang=request.cookies.get("ttq_lang", "vi"),
+            filename="tinh-hinh-nop-bao-cao",
+            object_type="report_status",
+            detail={"kind": kind, "period": label},
+        )
     return render(request, "reports/status.html", {"board": board, "kind": kind, "label": label})
 
 

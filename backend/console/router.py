@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.console import (
     admin,
+    admin_enterprises,
     admin_houses,
     admin_ops,
     admin_qr,
@@ -19,6 +20,7 @@ from backend.console import (
     police,
     reports,
     tables,
+    team,
     union,
     union_awareness,
     union_commendations,
@@ -38,6 +40,7 @@ for _sub in (
     maps.router,
     reports.router,
     tables.router,
+    team.router,
     imports.router,
     # The union desk's pages (labour events, awareness, commendations, map layers, files).
     union_labour.router,
@@ -49,6 +52,7 @@ for _sub in (
     admin_users.router,
     admin_tree.router,
     admin_sites.router,
+    admin_enterprises.router,
     admin_houses.router,
     admin_qr.router,
     admin_teams.router,

@@ -9,6 +9,8 @@ from sqlalchemy import Select
 
 from backend.audit.service import record
 from backend.console import union_scope
+from backend.console.page_files import OVERDUE_COLUMNS
+from backend.console.police import category_names
 from backend.console.web import ConsoleRoute, CurrentConsole
 from backend.core.db import SessionDep
 from backend.dashboards import service as dashboards
@@ -101,4 +103,40 @@ async def categories(
         filename="vu-viec-theo-loai",
         object_type="dashboard_categories",
         detail={"scope": f"union:{pk.scope.id}", "from": pk.start, "to": pk.end},
+    )
+
+
+@router.get("/dashboard/overdue", name="console-dashboard-overdue")
+async def overdue(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    format: Literal["csv", "xlsx"] = "csv",
+):
+    """The dashboard's overdue escalations of the picked unit, as a file."""
+    authorize(console.subject, "dashboard.read")
+    pk = await union_scope.pick(request, session, console)
+    lang = request.cookies.get("ttq_lang", "vi")
+    # The same live read the dashboard makes (its list, not the whole summary).
+    data = await dashboards.overdue_escalations(session, console.subject, pk.scope, utcnow())
+    names = await category_names(session, lang)
+    rows = [
+        {
+            **e,
+            "category": names.get(e["category"], e["category"]),
+            "overdue_minutes": e["overdue_seconds"] // 60,
+            "incident_id": str(e["incident_id"]),
+        }
+        for e in data["items"]
+    ]
+    return await table_export(
+        session,
+        subject=console.subject,
+        rows=rows,
+        columns=OVERDUE_COLUMNS,
+        fmt=format,
+        lang=lang,
+        filename="chuyen-cong-an-qua-han",
+        object_type="dashboard_overdue",
+        detail={"scope": f"union:{pk.scope.id}", "from": pk.start, "to": pk.end, "via": "console"},
     )
