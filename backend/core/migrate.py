@@ -1,6 +1,7 @@
 """Programmatic Alembic: upgrade, SQL preview, head check, drift detection."""
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,19 @@ def head_revisions(database_url: str) -> set[str]:
     Read from the migration files' ``revision``/``down_revision`` assignments (the revisions
     nothing builds on), as Alembic's ScriptDirectory would, without importing Alembic.
     """
+    files = sorted((migrations_dir() / "versions").glob("*.py"))
+    # Parsing every migration costs ~25 ms and create_app asks on every call (the test suite
+    # builds an app per test): parse again only when a file was added, removed or changed.
+    stamp = tuple((str(path), path.stat().st_mtime_ns) for path in files)
+    return set(_heads_of(stamp))
+
+
+@lru_cache(maxsize=4)
+def _heads_of(stamp: tuple[tuple[str, int], ...]) -> frozenset[str]:
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in (migrations_dir() / "versions").glob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for path_name, _ in stamp:
+        for node in ast.parse(Path(path_name).read_text(encoding="utf-8")).body:
             target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
             name = getattr(target, "id", None)
             if name not in ("revision", "down_revision") or node.value is None:
@@ -70,7 +80,7 @@ def head_revisions(database_url: str) -> set[str]:
                 revisions.add(value)
             elif value is not None:
                 parents.update([value] if isinstance(value, str) else value)
-    return revisions - parents
+    return frozenset(revisions - parents)
 
 
 def current_revisions(connection: Connection) -> set[str]:

@@ -12,6 +12,9 @@ from tests.console.test_browser import _with_session, settings, sign_in, watch  
 from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row
 from tests.incidents.world import make_city
 
+# A browser test runs on one engine (tests/conftest.py): the console on PostgreSQL, as deployed.
+pytestmark = pytest.mark.engine("postgresql")
+
 
 @pytest.fixture
 def city(settings):  # noqa: F811

@@ -21,6 +21,9 @@ from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, auth
 from tests.incidents.world import body, make_city
 
+# A browser test runs on one engine (tests/conftest.py): the console on PostgreSQL, as deployed.
+pytestmark = pytest.mark.engine("postgresql")
+
 ROLE_HOMES = {
     "admin": "/admin/audit",
     "city_officer": "Tổng quan",

@@ -15,6 +15,9 @@ from tests.conftest import TEST_SECRET
 from tests.console.test_browser import _with_session, report, sign_in, watch
 from tests.incidents.world import make_city
 
+# A browser test runs on one engine (tests/conftest.py): the console on PostgreSQL, as deployed.
+pytestmark = pytest.mark.engine("postgresql")
+
 NOVEMBER = "period=custom&from=2026-11-01&to=2026-11-30"
 
 

@@ -1,3 +1,7 @@
+import pytest
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 """The browser harness itself: a live server on a real port, driven by the system Chromium."""
 
 

@@ -9,6 +9,9 @@ import pytest
 
 from backend.dashboards.report_render import render_html
 
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
+
 LONG_UNIT = "Công đoàn các Khu chế xuất và Khu công nghiệp Thành phố Hồ Chí Minh"
 LONG_PARENT = "Liên đoàn Lao động Thành phố Hồ Chí Minh"
 A4_WIDTH_PX = 794  # 210 mm at 96 px per inch

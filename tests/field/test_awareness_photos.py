@@ -4,6 +4,7 @@ the outbox behind their session, and are stored exactly once (one answer lost on
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.field.phone import (
@@ -12,6 +13,9 @@ from tests.field.phone import (
     query,
     waiting,
 )
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 
 def test_awareness_photos_are_shrunk_and_arrive_once(open_phone, settings, tmp_path):

@@ -4,6 +4,7 @@ in Vietnamese, stays readable offline, and arrives live (the SSE stream, else po
 import uuid
 
 import httpx
+import pytest
 
 from backend.core.db import make_engine, make_session_factory
 from backend.core.security import create_access_token
@@ -12,6 +13,9 @@ from backend.notifications.outbox import enqueue
 from backend.notifications.worker import run_worker
 from tests.browser import run_async
 from tests.field.phone import phone_context, seed, sign_in
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 QUESTION = "Người bán ma tuý đi xe biển số nào?"
 
@@ -120,6 +124,7 @@ def test_without_the_stream_the_feed_is_polled(browser, live_server, settings):
     world = seed(settings, houses=1)
     context, _ = phone_context(browser, live_server)
     page = context.new_page()
+    page.add_init_script("window.TTQ_FEED_POLL_MS = 1000")  # the real 30 s, shortened
     # A proxy on the way that will not pass an event stream.
     page.route(
         "**/api/v1/notifications/stream",
@@ -135,6 +140,6 @@ def test_without_the_stream_the_feed_is_polled(browser, live_server, settings):
         "incident.question",
         {"incident_id": str(uuid.uuid4()), "question_id": 7, "text": QUESTION},
     )
-    page.wait_for_selector(f"[data-testid=feed] >> text={QUESTION}", timeout=45000)
+    page.wait_for_selector(f"[data-testid=feed] >> text={QUESTION}", timeout=20000)
     assert page.evaluate("window.sameDocument") is True
     context.close()

@@ -1,6 +1,7 @@
 """The incident form beyond the basics: a labour event asks for the enterprise and the number of
 workers; a draft goes to the server as a draft and is submitted there once."""
 
+import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.field.phone import (
@@ -12,6 +13,9 @@ from tests.field.phone import (
     wait_synced,
     waiting,
 )
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 RECORDS = """import('/field/static/js/outbox.js')
   .then(m => m.records())

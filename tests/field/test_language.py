@@ -4,8 +4,13 @@ and the switch relabels the whole app (taxonomy names and the server's messages 
 import re
 from pathlib import Path
 
+import pytest
+
 from backend.field import router as field
 from tests.field.phone import phone_context, seed, shot, sign_in
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 KEYS = "import('/field/static/js/i18n.js').then(m => [m.STRING_KEYS, m.ENGLISH_KEYS])"
 

@@ -3,6 +3,7 @@ record reaches the server exactly once, even when the first upload's answer is l
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.field.phone import (
@@ -11,6 +12,9 @@ from tests.field.phone import (
     shot,
     waiting,
 )
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 UNKNOWN = "ma-cua-nha-khong-thuoc-to"  # a sticker of a house outside the team's list
 

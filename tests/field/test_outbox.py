@@ -4,7 +4,12 @@ an expired access token is renewed by rotating the refresh token kept in Indexed
 import time
 import uuid
 
+import pytest
+
 from tests.field.phone import WAIT_EMPTY, query, shot, sign_in, waiting
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 ENQUEUE = """async ([item, label]) => {
   const m = await import('/field/static/js/outbox.js');

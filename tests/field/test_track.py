@@ -3,6 +3,8 @@ phone offline and stored by the server exactly once, even when the first answer 
 
 from datetime import datetime
 
+import pytest
+
 from backend.patrols.tracks import decode
 from tests.factories_patrols import BASE_LAT, BASE_LON
 from tests.field.phone import (
@@ -10,6 +12,9 @@ from tests.field.phone import (
     query,
     waiting,
 )
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 # A walk down the alley: about 55 m between points, the fix getting better then worse.
 WALK = [

@@ -1,8 +1,13 @@
 """A new release of the field app: the service worker installs it beside the running one, the
 page offers "Có phiên bản mới — tải lại", and the tap reloads into it with the outbox intact."""
 
+import pytest
+
 from backend.field import router as field
 from tests.field.phone import WAIT_EMPTY, query, shot, waiting
+
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
 
 CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('ttq-field-')).sort())"
 

@@ -7,6 +7,9 @@ import pytest
 
 from backend.ops.docs import REDOC, STATIC_DIR, SWAGGER_UI
 
+# A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
+pytestmark = pytest.mark.engine("sqlite")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
