@@ -88,7 +88,9 @@ async def authenticate(
     # others while this request waits for a hashing slot (fifty sign-ins held all twenty of
     # a PostgreSQL process's connections and the rest of the phones got 503).
     await session.commit()
-    valid = await verify_password_async(password, user.password_hash if user else None)
+    valid = await verify_password_async(
+        password, user.password_hash if user else None, wait=settings.auth_hash_wait_seconds
+    )
     if not valid or not (user and user.is_active):
         session.add(LoginAttempt(phone_index=pii.phone_index(key), client_ip=client_ip))
         await record(

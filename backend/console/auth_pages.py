@@ -18,6 +18,7 @@ from backend.console.web import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
+from backend.core.security import HashingBusy
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -62,9 +63,10 @@ async def login_submit(
             user_agent=request.headers.get("user-agent"),
             settings=request.app.state.settings,
         )
-    except TooManyRequests as exc:
-        ctx = {"next": target, "phone": phone, "error": ("too_many", exc.extra["retry_after"])}
-        response = render(request, "login.html", ctx, status=429)
+    except (TooManyRequests, HashingBusy) as exc:
+        word = "busy" if isinstance(exc, HashingBusy) else "too_many"
+        ctx = {"next": target, "phone": phone, "error": (word, exc.extra["retry_after"])}
+        response = render(request, "login.html", ctx, status=exc.status)
         response.headers["Retry-After"] = str(exc.extra["retry_after"])
         return response
     except Unauthorized:

@@ -18,6 +18,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Đăng nhập sai quá nhiều lần, thử lại sau {s} giây",
         "Too many failed sign-ins, try again in {s} seconds",
     ),
+    "busy": (
+        "Máy chủ đang bận xử lý nhiều lượt đăng nhập, thử lại sau {s} giây",
+        "The server is busy with many sign-ins, try again in {s} seconds",
+    ),
     "csrf": (
         "Phiên biểu mẫu đã hết hạn, hãy tải lại trang và thử lại",
         "The form expired; reload the page and try again",

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
+    # Seconds a sign-in waits for a password-hashing slot (one per core) before it answers 503
+    # `server_busy` with Retry-After: fifty phones at once on two cores queued for up to a
+    # minute, past any phone's timeout.
+    auth_hash_wait_seconds: float = Field(default=10, gt=0, le=120)
     cors_origins: list[str] = []
     page_limit_max: int = 200
     log_level: str = "INFO"

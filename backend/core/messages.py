@@ -62,6 +62,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Hệ thống tạm thời không sẵn sàng, vui lòng thử lại sau",
         "Temporarily unavailable, try again later",
     ),
+    "server_busy": (
+        "Máy chủ đang bận xử lý nhiều lượt đăng nhập, vui lòng thử lại sau ít giây",
+        "The server is busy with many sign-ins, try again in a few seconds",
+    ),
     "key_unavailable": (
         "Không giải mã được dữ liệu được bảo vệ: máy chủ thiếu khóa mã hóa, hãy báo quản trị viên",
         "Protected data cannot be opened: the server lacks its encryption key, tell the admin",

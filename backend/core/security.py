@@ -14,6 +14,8 @@ import phonenumbers
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from backend.core.errors import DomainError
+
 _hasher = PasswordHash((Argon2Hasher(),))
 JWT_ALGORITHM = "HS256"
 # Verified against when a phone is unknown, so a wrong phone costs as long as a wrong password.
@@ -44,16 +46,48 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 _HASHING = anyio.CapacityLimiter(max(1, os.cpu_count() or 1))
 
 
-async def verify_password_async(password: str, password_hash: str | None) -> bool:
-    """``verify_password`` off the event loop, bounded to the number of cores."""
-    return await anyio.to_thread.run_sync(
-        verify_password, password, password_hash, limiter=_HASHING
-    )
+# Seconds a client is asked to wait when every hashing slot stayed taken (see HashingBusy).
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
-async def hash_password_async(password: str) -> str:
-    """``hash_password`` off the event loop, bounded to the number of cores."""
-    return await anyio.to_thread.run_sync(hash_password, password, limiter=_HASHING)
+class HashingBusy(DomainError):
+    """Every hashing slot stayed taken for as long as a sign-in may wait: try again soon."""
+
+    status, code = 503, "server_busy"
+
+    def __init__(self) -> None:
+        retry = BUSY_RETRY_AFTER_SECONDS
+        super().__init__(headers={"Retry-After": str(retry)}, retry_after=retry)
+
+
+async def _in_hashing_slot(fn, *args, wait: float | None):
+    # Fifty phones signing in at once on two cores queue for minutes behind each other; a
+    # phone that waited ``wait`` seconds is told to come back (503 + Retry-After) rather than
+    # held past its own timeout, which it would answer by retrying into the same queue.
+    if wait is None:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=_HASHING)
+    acquired = False
+    with anyio.move_on_after(wait):
+        await _HASHING.acquire()
+        acquired = True
+    if not acquired:
+        raise HashingBusy()
+    try:
+        return await anyio.to_thread.run_sync(fn, *args)
+    finally:
+        _HASHING.release()
+
+
+async def verify_password_async(
+    password: str, password_hash: str | None, *, wait: float | None = None
+) -> bool:
+    """``verify_password`` off the event loop, one per core, waiting at most ``wait`` s."""
+    return await _in_hashing_slot(verify_password, password, password_hash, wait=wait)
+
+
+async def hash_password_async(password: str, *, wait: float | None = None) -> str:
+    """``hash_password`` off the event loop, one per core, waiting at most ``wait`` s."""
+    return await _in_hashing_slot(hash_password, password, wait=wait)
 
 
 def normalize_phone(raw: str) -> str | None:
