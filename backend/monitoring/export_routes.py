@@ -42,7 +42,8 @@ from backend.policy import Subject, authorize, scoped
 from backend.policy.deps import CurrentSubject
 
 ExportFormat = Literal["csv", "xlsx"]
-ColumnsSource = Sequence[Column] | Callable[[AsyncSession], Awaitable[Sequence[Column]]]
+# The columns, or a function of the session and the caller (what the caller may see decides some).
+ColumnsSource = Sequence[Column] | Callable[[AsyncSession, Subject], Awaitable[Sequence[Column]]]
 
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -188,7 +189,7 @@ def add_export_route(
     ) -> ExportResponse:
         authorize(subject, permission)
         stmt = scoped(stmt, subject, model)  # whatever the query did, scope is the policy's
-        cols = await columns(session) if callable(columns) else columns
+        cols = await columns(session, subject) if callable(columns) else columns
         lang = pick_language(request.headers.get("accept-language"))
         # Written up front, in the request's transaction: the body runs after it committed.
         event = await record(

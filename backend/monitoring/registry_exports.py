@@ -16,9 +16,9 @@ from backend.core.text import fold
 from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse, TeamMember, UnionUnit
 from backend.monitoring.export_routes import add_export_route
 from backend.monitoring.exports import Column, labels
-from backend.policy import under
+from backend.policy import Subject, under
 from backend.policy.deps import CurrentSubject
-from backend.policy.registry import current_period
+from backend.policy.registry import current_period, sees_landlord_contact_in_bulk
 from backend.registry import queries
 
 router = APIRouter(prefix="/api/v1/exports", tags=["monitoring"])
@@ -81,6 +81,14 @@ HOUSE_COLUMNS = [
     Column("updated_at", "Cập nhật lúc", "Updated at", width=17),
     Column("id", "Mã bản ghi", "Record id", width=36),
 ]
+
+
+async def _house_columns(_session, subject: Subject) -> list[Column]:
+    # As on the map's bulk feed: a union officer's houses file carries no landlord's name or
+    # number (data minimisation; see sees_landlord_contact_in_bulk), police and admins' do.
+    if sees_landlord_contact_in_bulk(subject):
+        return HOUSE_COLUMNS
+    return [c for c in HOUSE_COLUMNS if c.key not in ("landlord_name", "landlord_phone")]
 
 
 async def teams_query(
@@ -154,7 +162,7 @@ add_export_route(
     model=BoardingHouse,
     object_type="boarding_house",
     filename="nha-tro",
-    columns=HOUSE_COLUMNS,
+    columns=_house_columns,
     query=houses_query,
     sheet_name="Nhà trọ",
     summary="Export boarding houses",

@@ -141,9 +141,18 @@ async def test_registry_and_commendation_exports(app, client, session):
     assert rows[0][:4] == ["Mã nhà trọ", "Tên nhà trọ", "Địa chỉ", "Phường/xã"]
     assert len(rows) == 2
     assert rows[1][3] == "Phường Linh Trung"
+    # A union's file, like its map feed, names no landlord and gives no landlord's number.
+    assert "Chủ nhà trọ" not in rows[0] and "Điện thoại chủ nhà" not in rows[0]
+    assert not any("+8498" in cell for cell in rows[1])
+    assert rows[1][10] == "Đang hoạt động"
+    assert not any("checkpoint" in h.lower() for h in rows[0])
+
+    # The ward's police liaison works with landlords: their file has the contact.
+    r = await client.get("/api/v1/exports/houses", headers=auth(app, w.police_a))
+    rows = read_csv(r.content)
+    assert rows[0][5:7] == ["Chủ nhà trọ", "Điện thoại chủ nhà"]
     assert rows[1][6] == "+84981234567"  # a phone number is not mistaken for a formula
     assert rows[1][12] == "Đang hoạt động"
-    assert not any("checkpoint" in h.lower() for h in rows[0])
 
     r = await client.get("/api/v1/exports/teams", headers=auth(app, w.officer2))
     rows = read_csv(r.content)
