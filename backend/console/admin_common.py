@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.console import i18n
 from backend.console.web import Console, lang_of, render
 from backend.core.errors import DomainError, Invalid
+from backend.core.etag import check_if_match, etag_for
 from backend.core.messages import TITLES, title_for
 from backend.policy import authorize
 
@@ -156,3 +157,9 @@ async def attempt(
             if sa_inspect(obj).expired_attributes:
                 await session.refresh(obj)
         return None, exc
+
+
+def check_form_version(version: str, current: int) -> None:
+    """The API's If-Match, from an edit form's hidden version: none is 428, an older one 412."""
+    read_at = etag_for(int(version)) if version.strip().isdigit() else None
+    check_if_match(read_at, current)

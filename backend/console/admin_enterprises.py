@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.console.admin_common import (
     attempt,
+    check_form_version,
     done,
     form_error,
     opt_int,
@@ -18,7 +19,6 @@ from backend.console.admin_common import (
 )
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.core.etag import check_if_match, etag_for
 from backend.models import Enterprise, Site
 from backend.policy import authorize, get_visible, scoped
 from backend.registry import enterprises_service
@@ -72,9 +72,7 @@ async def update_enterprise(
     authorize(console.subject, "enterprise.write")
 
     async def call():
-        # The API's If-Match, from the form: none is 428, an old version 412.
-        read_at = etag_for(int(version)) if version.strip().isdigit() else None
-        check_if_match(read_at, enterprise.version)
+        check_form_version(version, enterprise.version)
         return await enterprises_service.update_enterprise(
             session,
             actor=console.subject,

@@ -11,6 +11,7 @@ from backend.audit.service import record_personal_read
 from backend.console import admin_files
 from backend.console.admin_common import (
     attempt,
+    check_form_version,
     done,
     form_error,
     opt_float,
@@ -195,6 +196,7 @@ async def update_house(
     session: SessionDep,
     console: CurrentConsole,
     house_id: uuid.UUID,
+    version: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=255)] = "",
     address: Annotated[str, Form(max_length=500)] = "",
     lat: Annotated[str, Form(max_length=32)] = "",
@@ -205,11 +207,12 @@ async def update_house(
     status: Annotated[str, Form(max_length=16)] = "",
 ):
     """Change a house's name, address, location (its site is decided again), landlord, rooms
-    or status."""
+    or status, if it is still at the version the form was read at."""
     require_admin(console)
     house = await get_visible(session, console.subject, BoardingHouse, house_id)
 
     async def call():
+        check_form_version(version, house.version)
         return await houses_service.update_house(
             session,
             actor=console.subject,

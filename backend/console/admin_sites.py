@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from backend.console.admin_common import (
     attempt,
+    check_form_version,
     done,
     field_invalid,
     form_error,
@@ -222,16 +223,19 @@ async def update_site(
     session: SessionDep,
     console: CurrentConsole,
     site_id: uuid.UUID,
+    version: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=255)] = "",
     kind: Annotated[str, Form(max_length=32)] = "",
     boundary: Annotated[str, Form(max_length=MAX_GEOJSON_BYTES)] = "",
     boundary_file: Annotated[UploadFile | None, File()] = None,
 ):
-    """Rename, re-kind, and (if a file or a drawing came) replace the boundary."""
+    """Rename, re-kind, and (if a file or a drawing came) replace the boundary, if the site is
+    still at the version the form was read at."""
     require_admin(console)
     site = await get_visible(session, console.subject, Site, site_id)
 
     async def call():
+        check_form_version(version, site.version)
         changes: dict[str, Any] = {"name": name, "kind": kind}
         if (boundary_file is not None and boundary_file.filename) or boundary.strip():
             changes["boundary"] = boundary_of(await _boundary_text(boundary_file, boundary))

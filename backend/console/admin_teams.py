@@ -11,6 +11,7 @@ from backend.audit.service import record_personal_read
 from backend.console import admin_files
 from backend.console.admin_common import (
     attempt,
+    check_form_version,
     done,
     field_invalid,
     form_error,
@@ -194,12 +195,15 @@ async def update_team(
     session: SessionDep,
     console: CurrentConsole,
     team_id: uuid.UUID,
+    version: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=255)] = "",
     status: Annotated[str, Form(max_length=16)] = "",
 ):
-    """Rename a team or change its status (active, inactive, dissolved)."""
+    """Rename a team or change its status (active, inactive, dissolved), if it is still at the
+    version the form was read at."""
 
     async def call(team: Team):
+        check_form_version(version, team.version)
         return await teams.update_team(
             session, actor=console.subject, team=team, name=name, status=status
         )

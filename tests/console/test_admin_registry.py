@@ -3,6 +3,7 @@ enterprises, houses, teams and members, QR sheets; police jurisdictions; webhook
 deliveries. Each action goes through the services: checked, audited, errors on the form."""
 
 import json
+import re
 import uuid
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from backend.models import (
 from backend.models.notification import NotificationDelivery, OutboxEvent, WebhookSubscription
 from tests.console.conftest import csrf, sign_in
 
+VERSION = re.compile(r'name="version" value="(\d+)"')
 LON, LAT = 106.70, 10.85  # an empty patch of Thủ Đức: no site of the test city is there
 
 
@@ -31,6 +33,11 @@ def square(lon: float = LON, lat: float = LAT, d: float = 0.005) -> dict:
 async def _post(client, path: str, data: dict, *, files=None):
     token = await csrf(client, "/admin/users")
     return await client.post(path, data={**data, "csrf_token": token}, files=files)
+
+
+async def _version(client, path: str) -> str:
+    """The version an edit form was read at (its hidden field)."""
+    return VERSION.search((await client.get(path)).text).group(1)
 
 
 async def _audited(session, action: str, object_id) -> bool:
@@ -99,9 +106,9 @@ async def test_a_drawn_boundary_and_bad_boundaries_on_the_form(client, city, ses
     taken = await _post(client, "/admin/sites", base | {"boundary": json.dumps(square())})
     assert taken.status_code == 409 and "Mã đã được sử dụng" in taken.text
     site = await session.scalar(select(Site).where(Site.code == "KCN-V"))
-    renamed = await _post(
-        client, f"/admin/sites/{site.id}", {"name": "KCN Vẽ Lại", "kind": "industrial_zone"}
-    )
+    path = f"/admin/sites/{site.id}"
+    form = {"name": "KCN Vẽ Lại", "kind": "industrial_zone"}
+    renamed = await _post(client, path, form | {"version": await _version(client, path)})
     assert renamed.status_code == 303
     await session.refresh(site)
     assert site.name == "KCN Vẽ Lại" and site.boundary["type"] == "Polygon"  # kept
@@ -376,11 +383,13 @@ async def test_rotate_a_houses_checkpoint_and_edit_a_team(client, city, session)
     assert city.house_a.checkpoint_token != old
     assert await _audited(session, "boarding_house.checkpoint_rotate", city.house_a.id)
     path = f"/admin/teams/{city.team_a.id}"
-    saved = await _post(client, path, {"name": "Tổ tự quản đổi tên", "status": "inactive"})
+    form = {"name": "Tổ tự quản đổi tên", "status": "inactive"}
+    saved = await _post(client, path, form | {"version": await _version(client, path)})
     assert saved.status_code == 303
     await session.refresh(city.team_a)
     assert (city.team_a.name, city.team_a.status) == ("Tổ tự quản đổi tên", "inactive")
-    bad = await _post(client, path, {"name": "Tổ X", "status": "ngu-dong"})
+    version = await _version(client, path)
+    bad = await _post(client, path, {"name": "Tổ X", "status": "ngu-dong", "version": version})
     assert bad.status_code == 422 and 'id="form-errors"' in bad.text
     await session.refresh(city.team_a)
     assert city.team_a.status == "inactive"
@@ -390,6 +399,7 @@ async def test_edit_a_house(client, city, session):
     await sign_in(client, city.admin)
     path = f"/admin/houses/{city.house_q.id}"
     form = {"name": "Nhà trọ Đức Thành 2", "address": "9 Hẻm 3", "lat": "10,76", "lon": "106,72"}
+    form["version"] = await _version(client, path)
     saved = await _post(client, path, form | {"status": "closed", "rooms": "14"})
     assert saved.status_code == 303
     await session.refresh(city.house_q)
@@ -400,5 +410,6 @@ async def test_edit_a_house(client, city, session):
     )
     assert city.house_q.site_id == city.site.id  # moved into the site: decided again
     assert await _audited(session, "boarding_house.update", city.house_q.id)
+    form["version"] = await _version(client, path)
     bad = await _post(client, path, form | {"status": "closed", "rooms": "mười"})
     assert bad.status_code == 422 and "Phải là số nguyên không âm" in bad.text
