@@ -8,15 +8,12 @@ from fastapi import APIRouter, Query, Request
 
 from backend.console.i18n import LOCAL_TZ
 from backend.console.police import category_names
-from backend.console.union_scope import pick
+from backend.console.union_scope import picked_summary
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.dashboards import service as dashboards
 from backend.dashboards.exports import table_export
 from backend.incidents import queries, workflow
-from backend.models import utcnow
 from backend.monitoring.exports import Column
-from backend.policy import authorize
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 LIST_LIMIT = 50
@@ -41,20 +38,7 @@ def _bars(series: list[dict]) -> list[dict]:
 
 async def dashboard_page(request: Request, session, console: Console):
     """The dashboard of a union subtree for the picked period: figures, trend, overdue, map."""
-    authorize(console.subject, "dashboard.read")
-    pk = await pick(request, session, console)
-    lang = request.cookies.get("ttq_lang", "vi")
-    data = await dashboards.summary(
-        session,
-        subject=console.subject,
-        scope=pk.scope,
-        period=pk.period,
-        trend=pk.trend,
-        now=utcnow(),
-        lang=lang,
-        # On PostgreSQL the groups of figures are read at once on connections of their own.
-        sessions=request.app.state.session_factory,
-    )
+    pk, data = await picked_summary(request, session, console)
     return render(
         request,
         "union/dashboard.html",

@@ -48,7 +48,7 @@ async def awareness(
             subject=console.subject,
             stmt=await export_query(where),
             model=AwarenessSession,
-            columns=await _export_columns(session),
+            columns=await _export_columns(session, console.subject),
             fmt=format,
             object_type=service.OBJECT_TYPE,
             filename="tuyen-truyen",

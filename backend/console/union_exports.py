@@ -75,20 +75,8 @@ async def categories(
     format: Literal["csv", "xlsx"] = "csv",
 ):
     """The dashboard's incidents-by-category table of the picked unit and period, as a file."""
-    authorize(console.subject, "dashboard.read")
-    pk = await union_scope.pick(request, session, console)
+    pk, data = await union_scope.picked_summary(request, session, console)
     lang = request.cookies.get("ttq_lang", "vi")
-    data = await dashboards.summary(
-        session,
-        subject=console.subject,
-        scope=pk.scope,
-        period=pk.period,
-        trend=pk.trend,
-        now=utcnow(),
-        lang=lang,
-        # On PostgreSQL the groups of figures are read at once on connections of their own.
-        sessions=request.app.state.session_factory,
-    )
     rows = [
         {"name": c.get("name") or c["category"], "category": c["category"], "count": c["count"]}
         for c in data["incidents"]["by_category"]

@@ -187,3 +187,21 @@ async def pick(request: Request, session, console: Console) -> Pick:
         parent=tuple(parent) if parent else None,
         quarters=quarters if quarter in quarters else [quarter, *quarters],
     )
+
+
+async def picked_summary(request: Request, session, console: Console) -> tuple[Pick, dict]:
+    """The dashboard's figures for the picked unit and period (the page and its files agree)."""
+    authorize(console.subject, "dashboard.read")
+    pk = await pick(request, session, console)
+    data = await dashboards.summary(
+        session,
+        subject=console.subject,
+        scope=pk.scope,
+        period=pk.period,
+        trend=pk.trend,
+        now=utcnow(),
+        lang=request.cookies.get("ttq_lang", "vi"),
+        # On PostgreSQL the groups of figures are read at once on connections of their own.
+        sessions=request.app.state.session_factory,
+    )
+    return pk, data

@@ -102,7 +102,7 @@ async def list_sessions(
     )
 
 
-async def _export_columns(session, _subject) -> list[Column]:
+async def _export_columns(session, _subject=None) -> list[Column]:  # same for every caller
     topic = labels(await service.topic_labels(session))
     return [
         Column("held_at", "Thời gian (giờ Việt Nam)", "Time (Vietnam)", width=17),
