@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from backend.cli import app as cli
-from backend.core.config import get_settings
+from backend.core.config import Settings, get_settings
+from backend.main import create_app
+from tests.conftest import TEST_SECRET
 
 SPEC = Path(__file__).resolve().parent.parent / "mobile_api_spec" / "openapi.json"
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -21,6 +23,16 @@ def serialise(spec: dict) -> str:
     return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
 
 
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory) -> dict:
+    """The app's OpenAPI document, built once for the module: it is a function of the code, not
+    of a test's data (each test building it again cost a second or more)."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('spec') / 'unused.db'}"
+    return create_app(
+        Settings(environment="test", database_url=url, secret_key=TEST_SECRET)
+    ).openapi()
+
+
 def operations(spec: dict):
     for path, item in spec["paths"].items():
         for method, op in item.items():
@@ -28,9 +40,9 @@ def operations(spec: dict):
                 yield path, method, op
 
 
-def test_checked_in_spec_matches_the_app(app):
+def test_checked_in_spec_matches_the_app(spec):
     assert SPEC.exists(), "run: ttq export-spec"
-    assert SPEC.read_text(encoding="utf-8") == serialise(app.openapi()), (
+    assert SPEC.read_text(encoding="utf-8") == serialise(spec), (
         "mobile_api_spec/openapi.json is stale; run: ttq export-spec"
     )
 
@@ -64,8 +76,7 @@ def test_export_spec_writes_the_checked_in_bytes(cli_settings, tmp_path):
     assert target.read_bytes() == SPEC.read_bytes()
 
 
-def test_every_operation_is_versioned_named_and_tagged_once(app):
-    spec = app.openapi()
+def test_every_operation_is_versioned_named_and_tagged_once(spec):
     ids = []
     for path, method, op in operations(spec):
         assert path.startswith("/api/v1/"), path
@@ -76,8 +87,8 @@ def test_every_operation_is_versioned_named_and_tagged_once(app):
     assert {"auth-token", "auth-mobile-login", "auth-refresh", "users-list"} <= set(ids)
 
 
-def test_password_flow_token_url_is_declared(app):
-    schemes = app.openapi()["components"]["securitySchemes"]
+def test_password_flow_token_url_is_declared(spec):
+    schemes = spec["components"]["securitySchemes"]
     flows = [s["flows"]["password"]["tokenUrl"] for s in schemes.values() if "flows" in s]
     assert flows == ["/api/v1/auth/token"]
 
@@ -90,8 +101,7 @@ def _answer(spec: dict, response: dict) -> dict:
     return spec["components"]["responses"][ref.rsplit("/", 1)[-1]] if ref else response
 
 
-def test_every_error_answer_is_a_problem_and_fastapis_422_is_gone(app):
-    spec = app.openapi()
+def test_every_error_answer_is_a_problem_and_fastapis_422_is_gone(spec):
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     problem = spec["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "code"} <= set(problem["required"])
@@ -118,18 +128,17 @@ def test_every_error_answer_is_a_problem_and_fastapis_422_is_gone(app):
         ("patrol-plans-create", {"400", "409", "422"}),
     ],
 )
-def test_error_answers_are_derived_from_the_routes(app, operation_id, statuses):
-    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+def test_error_answers_are_derived_from_the_routes(spec, operation_id, statuses):
+    ops = {op["operationId"]: op for _, _, op in operations(spec)}
     assert statuses <= set(ops[operation_id]["responses"]), ops[operation_id]["responses"].keys()
 
 
-def test_me_get_declares_no_error_it_cannot_give(app):
-    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+def test_me_get_declares_no_error_it_cannot_give(spec):
+    ops = {op["operationId"]: op for _, _, op in operations(spec)}
     assert set(ops["me-get"]["responses"]) == {"200", "401"}
 
 
-def test_request_fields_with_a_server_default_are_optional(app):
-    spec = app.openapi()
+def test_request_fields_with_a_server_default_are_optional(spec):
     schemas = spec["components"]["schemas"]
     patrol = schemas["PatrolItem"]
     assert "status" not in patrol["required"] and "default" not in patrol["properties"]["status"]
@@ -138,8 +147,7 @@ def test_request_fields_with_a_server_default_are_optional(app):
     assert not {"protect_reporter", "submit"} & set(incident["required"])
 
 
-def test_every_list_answers_items_and_next_cursor(app):
-    spec = app.openapi()
+def test_every_list_answers_items_and_next_cursor(spec):
     for path, method, op in operations(spec):
         ok = op["responses"].get("200", {}).get("content", {}).get("application/json", {})
         schema = ok.get("schema", {})
@@ -152,18 +160,18 @@ def test_every_list_answers_items_and_next_cursor(app):
             assert {"cursor", "limit"} <= names, (path, names)
 
 
-def test_every_operation_has_a_human_summary(app):
-    for path, method, op in operations(app.openapi()):
+def test_every_operation_has_a_human_summary(spec):
+    for path, method, op in operations(spec):
         summary = op["summary"]
         assert summary and summary != op["operationId"], (path, method)
         assert summary[0].isupper() and "\n" not in summary, (path, method, summary)
-    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    ops = {op["operationId"]: op for _, _, op in operations(spec)}
     assert "(báo vụ việc)" in ops["incidents-put"]["summary"]
 
 
-def test_if_match_is_required_where_the_server_answers_428_without_it(app):
+def test_if_match_is_required_where_the_server_answers_428_without_it(spec):
     """A generated client must send If-Match on updates; the incident actions take it optionally."""
-    ops = {op["operationId"]: op for _, _, op in operations(app.openapi())}
+    ops = {op["operationId"]: op for _, _, op in operations(spec)}
     seen = {}
     for op_id, op in ops.items():
         for param in op.get("parameters", []):
