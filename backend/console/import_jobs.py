@@ -53,7 +53,10 @@ def job_file(request: Request, user_id: uuid.UUID, job_id: str) -> Path:
 def write_state(path: Path, state: dict[str, Any]) -> None:
     """Replace the state file atomically (a poll never reads half a file)."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False, default=str), "utf-8")
+    # The time of writing goes in the file: a file's mtime comes from the file system's clock
+    # (another host's, for a shared volume), not from the clock read_state compares it with.
+    stamped = state | {"written_at": time.time()}
+    tmp.write_text(json.dumps(stamped, ensure_ascii=False, default=str), "utf-8")
     os.replace(tmp, path)
 
 
@@ -61,9 +64,9 @@ def read_state(path: Path) -> dict[str, Any] | None:
     """The run's state, or None for no such run; a run gone silent reads as interrupted."""
     try:
         state = json.loads(path.read_text("utf-8"))
-        age = time.time() - path.stat().st_mtime
     except (FileNotFoundError, ValueError):
         return None
+    age = time.time() - float(state.get("written_at", 0))
     if state.get("status") == "running" and age > STALE_S:
         state |= {"status": "failed", "report": {"file_error": "import_interrupted"}}
     return state

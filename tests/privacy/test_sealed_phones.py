@@ -1,10 +1,12 @@
 """Phone numbers are sealed at rest, found by blind index, and answered exactly as before."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
-from backend.core import pii
+from backend.core import clock, pii
 from backend.core.config import Settings
 from backend.core.pii import KeyUnavailable
 from backend.models import AuditEvent, BoardingHouse, LoginAttempt, TeamMember, User
@@ -13,6 +15,8 @@ from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, auth, make_user
 from tests.factories_teams import add_member
 
+# A start day in the past whatever the date the suite runs on (never a fixed date: see clock).
+SINCE = (clock.today() - timedelta(days=30)).isoformat()
 MEMBER = "0933111222"  # +84933111222
 LANDLORD = "0903777888"  # +84903777888
 ACCOUNT = "+84987654321"
@@ -72,7 +76,7 @@ async def test_answers_carry_the_number_as_before(app, client, session, world):
 async def test_audit_keeps_masked_numbers_never_seals_or_indexes(app, client, session, world):
     r = await client.post(
         f"/api/v1/teams/{world.team_a.id}/members",
-        json={"full_name": "Lê Văn Tư", "phone": MEMBER, "since": "2026-01-01"},
+        json={"full_name": "Lê Văn Tư", "phone": MEMBER, "since": SINCE},
         headers=auth(app, world.admin),
     )
     assert r.status_code == 201, r.text
@@ -106,7 +110,7 @@ async def test_lookups_go_through_the_blind_index(app, client, session, world):
     assert r.status_code == 409 and r.json()["code"] == "phone_taken"
     r = await client.post(
         f"/api/v1/teams/{world.team_a.id}/members",
-        json={"full_name": "Đào khác", "phone": "+84 933 111 222", "since": "2026-01-01"},
+        json={"full_name": "Đào khác", "phone": "+84 933 111 222", "since": SINCE},
         headers=auth(app, world.admin),
     )
     assert r.status_code == 409 and r.json()["code"] == "member_exists"
