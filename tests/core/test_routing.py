@@ -139,4 +139,3 @@ async def test_routes_added_after_a_first_request_are_reached():
             return "late"
 
         assert (await client.get("/api/v1/late")).json() == "late"
-
