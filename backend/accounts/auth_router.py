@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from backend.accounts import auth_service
@@ -16,10 +16,11 @@ from backend.accounts.schemas import (
 )
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, page_of, stamp
+from backend.core.routing import GuardedRouter
 from backend.models import Device
 from backend.policy.deps import CurrentCaller, CurrentUser
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = GuardedRouter(prefix="/api/v1", tags=["auth"])
 
 
 def _client_ip(request: Request) -> str:

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +13,12 @@ from backend.audit.service import record_personal_read
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.models import User
 from backend.policy import Subject, get_visible, scoped
 from backend.policy.deps import CurrentSubject, allowed
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = GuardedRouter(prefix="/api/v1/users", tags=["users"])
 Manager = Annotated[Subject, allowed("user.manage")]
 
 

@@ -4,16 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
 from backend.audit import service
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.policy import Subject
 from backend.policy.deps import allowed
 
-router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
+router = GuardedRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
 
 class AuditEventRead(BaseModel):

@@ -1,6 +1,6 @@
 """The console's routes and static assets, installed on the app by ``install``."""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from backend.console import (
@@ -29,8 +29,9 @@ from backend.console import (
     union_maps,
 )
 from backend.console.web import HERE, STATIC
+from backend.core.routing import GuardedRouter
 
-router = APIRouter(include_in_schema=False)
+router = GuardedRouter(include_in_schema=False)  # skipped by API paths at once
 for _sub in (
     auth_pages.router,
     police.router,

@@ -4,13 +4,14 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from backend.audit.service import record
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.dashboards import report_render
 from backend.dashboards import report_service as service
 from backend.dashboards.report_schemas import (
@@ -28,7 +29,7 @@ from backend.monitoring.exports import XLSX_MEDIA_TYPE
 from backend.policy import Subject, scoped
 from backend.policy.deps import CurrentSubject, allowed
 
-router = APIRouter(prefix="/api/v1/periodic-reports", tags=["periodic-reports"])
+router = GuardedRouter(prefix="/api/v1/periodic-reports", tags=["periodic-reports"])
 Reader = Annotated[Subject, allowed("report.read")]
 Writer = Annotated[Subject, allowed("report.write")]
 

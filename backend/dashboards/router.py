@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.db import SessionDep, plan_for_parameters
@@ -11,6 +11,7 @@ from backend.core.errors import Invalid
 from backend.core.messages import pick_language
 from backend.core.pagination import Page, page_of, stamp
 from backend.core.params import QueryDate
+from backend.core.routing import GuardedRouter
 from backend.dashboards import exports, maps, schemas, service, tables
 from backend.dashboards.report_router import router as reports_router
 from backend.dashboards.sqlfuncs import local_date
@@ -24,7 +25,7 @@ async def _plan_for_parameters(session: SessionDep) -> None:
     await plan_for_parameters(session)  # period and scope ranges: see backend/core/db.py
 
 
-router = APIRouter(
+router = GuardedRouter(
     prefix="/api/v1/dashboards",
     tags=["dashboards"],
     dependencies=[Depends(_plan_for_parameters)],

@@ -10,9 +10,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+
+from backend.core.routing import GuardedRouter
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -21,7 +22,7 @@ PREFIX = "/field"
 # and a stale shell served over HTTP would hide a release.
 NO_CACHE = {"Cache-Control": "no-cache"}
 
-router = APIRouter(include_in_schema=False)
+router = GuardedRouter(include_in_schema=False)
 static_files = StaticFiles(directory=STATIC)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from backend.core.db import SessionDep
+from backend.core.routing import GuardedRouter
 from backend.imports.engine import run_import
 from backend.imports.kinds import handler_for
 from backend.imports.reader import MAX_BYTES
@@ -15,7 +16,7 @@ from backend.imports.templates import CSV_TYPE, XLSX_TYPE, build_csv, build_xlsx
 from backend.policy import Subject
 from backend.policy.deps import allowed
 
-router = APIRouter(prefix="/api/v1")
+router = GuardedRouter(prefix="/api/v1")
 imports = APIRouter(prefix="/imports", tags=["imports"])
 Importer = Annotated[Subject, allowed("registry.import")]
 

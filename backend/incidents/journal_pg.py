@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core.db import driver_connection
 from backend.models import AuditEvent
 from backend.models.incident import Escalation, Incident, IncidentTimelineEntry
 from backend.models.notification import OutboxEvent
@@ -81,7 +82,7 @@ async def write(session: AsyncSession, new: Incident | None, batches: list[list[
     """Insert the incident (if any) and every table's rows in one round trip, in the session's
     transaction; False when the incident's id was already taken (nothing written)."""
     conn = await session.connection()
-    raw = (await conn.get_raw_connection()).driver_connection
+    raw = await driver_connection(conn)
     args = [encode(rows) for rows in batches]
     if new is not None:
         args.insert(0, encode(new.model_dump()))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.core.params import QueryDateTime
+from backend.core.routing import GuardedRouter
 from backend.incidents import queries, service
 from backend.incidents.actions_router import router as actions_router
 from backend.incidents.attachments_router import router as attachments_router
@@ -196,6 +197,6 @@ async def get_incident(
 
 
 # Fixed paths (/incidents/queue, /incidents/changes) come before /incidents/{incident_id}.
-router = APIRouter()
+router = GuardedRouter()
 for _sub in (incidents, actions_router, attachments_router):
     router.include_router(_sub)

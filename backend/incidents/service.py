@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -45,18 +45,21 @@ def request_hash(body: IncidentPut) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Built once: every report runs both (building a statement and its cache key again cost about
+# 0.1 ms of CPU per run; the compiled SQL is cached by SQLAlchemy either way).
+_TAKEN = select(Incident.id).where(Incident.id == bindparam("incident_id"))
+_CATEGORIES = select(IncidentCategory).where(
+    IncidentCategory.code.in_(bindparam("codes", expanding=True))
+)
+
+
 async def _category(
     session: AsyncSession, code: str, subtype: str | None
 ) -> tuple[IncidentCategory, IncidentCategory | None]:
     """The category and sub-type rows, in one query (they stay in the identity map for routing
     and the answer's redaction rules)."""
     codes = [code] if subtype is None else [code, f"{code}.{subtype}"]
-    rows = {
-        row.code: row
-        for row in (
-            await session.scalars(select(IncidentCategory).where(IncidentCategory.code.in_(codes)))
-        ).all()
-    }
+    rows = {row.code: row for row in (await session.scalars(_CATEGORIES, {"codes": codes})).all()}
     category = rows.get(code)
     if category is None or category.parent_code is not None or not category.active:
         raise Invalid(code="unknown_category", category=code)
@@ -128,7 +131,7 @@ async def put_incident(
 ) -> Stored:
     """Create an incident under the phone's id; an identical re-send returns the stored one."""
     digest = request_hash(body)
-    if await session.scalar(select(Incident.id).where(Incident.id == incident_id)):
+    if await session.scalar(_TAKEN, {"incident_id": incident_id}):
         return Stored(
             await _replay(
                 session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer

@@ -3,7 +3,7 @@
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import Body, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from backend.audit.service import record
@@ -11,6 +11,7 @@ from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.pagination import Page, PageDep, page_of
+from backend.core.routing import GuardedRouter
 from backend.models import utcnow
 from backend.notifications import contacts_service, fallback, links, messages, receipts
 from backend.notifications.channels.names import MutableChannel, PhoneChannel
@@ -18,7 +19,7 @@ from backend.notifications.schemas_contacts import ContactRead, MuteIn, PhoneIn,
 from backend.policy.deps import CurrentSubject
 
 assert messages.CHANNEL_TITLES  # problem titles registered before any route answers
-router = APIRouter(tags=["notifications"])
+router = GuardedRouter(tags=["notifications"])
 
 
 def _settings(request: Request) -> Settings:

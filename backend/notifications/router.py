@@ -4,13 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from backend.core.db import SessionDep
 from backend.core.errors import Invalid
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.core.security import decode_access_token
 from backend.models.notification import (
     NotificationDelivery,
@@ -25,7 +26,7 @@ from backend.notifications.stream import event_stream, feed_item, feed_query
 from backend.policy import Subject, get_visible, scoped
 from backend.policy.deps import CurrentSubject, CurrentUser, allowed, oauth2_scheme
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = GuardedRouter(prefix="/api/v1", tags=["notifications"])
 WebhookManager = Annotated[Subject, allowed("webhook.manage")]
 NotificationAdmin = Annotated[Subject, allowed("notification.admin")]
 MAX_EVENT_ID = 2**63 - 1

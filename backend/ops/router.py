@@ -2,13 +2,14 @@
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from backend.core.messages import pick_language, title_for
 from backend.core.migrate import current_revisions
+from backend.core.routing import GuardedRouter
 
-router = APIRouter(include_in_schema=False)
+router = GuardedRouter(include_in_schema=False)
 
 
 @router.get("/healthz")

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.models import AdminUnit, UnionUnit
 from backend.orgs import schemas, service
 from backend.policy import Subject, get_visible
@@ -27,7 +28,7 @@ def tree_router(
 ) -> APIRouter:
     """CRUD + subtree listing for one hierarchy."""
     name = prefix.strip("/")
-    router = APIRouter(prefix=f"/api/v1/{name}", tags=["orgs"])
+    router = GuardedRouter(prefix=f"/api/v1/{name}", tags=["orgs"])
 
     async def valid_unit(session: SessionDep, subject: CurrentSubject, unit_id: uuid.UUID):
         return await get_visible(session, subject, model, unit_id)

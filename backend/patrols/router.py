@@ -10,6 +10,7 @@ from backend.audit.service import record_personal_read
 from backend.core.db import SessionDep
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor, page_of
 from backend.core.params import QueryDateTime
+from backend.core.routing import GuardedRouter
 from backend.models import Team
 from backend.models.base import utcnow
 from backend.patrols import review, service, tracks
@@ -30,7 +31,7 @@ from backend.patrols.schemas import (
 from backend.policy import Subject, authorize, get_visible
 from backend.policy.deps import CurrentSubject, allowed
 
-router = APIRouter(prefix="/api/v1")
+router = GuardedRouter(prefix="/api/v1")
 patrols = APIRouter(prefix="/patrols", tags=["patrols"])
 scans = APIRouter(prefix="/scans", tags=["patrols"])
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core import clock, pii
 from backend.core.auth import oauth2_scheme
-from backend.core.db import SessionDep
+from backend.core.db import SessionDep, driver_connection
 from backend.core.errors import Unauthorized
 from backend.core.security import decode_access_token
 from backend.models import User
@@ -76,7 +76,7 @@ FROM user_account u WHERE u.id = $1
 
 async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
     conn = await session.connection()
-    raw = (await conn.get_raw_connection()).driver_connection
+    raw = await driver_connection(conn)
     row = await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today())
     if row is None or not row["is_active"] or row["device_revoked"]:
         return None

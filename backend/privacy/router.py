@@ -4,18 +4,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from backend.accounts.schemas import UserRead
 from backend.accounts.service import load_scope_unit_ids
 from backend.core.db import SessionDep
+from backend.core.routing import GuardedRouter
 from backend.policy import Subject
 from backend.policy.deps import allowed
 from backend.privacy import persons
 from backend.teams.schemas import MemberRead
 
-router = APIRouter(prefix="/api/v1/persons", tags=["privacy"])
+router = GuardedRouter(prefix="/api/v1/persons", tags=["privacy"])
 
 
 async def read_user(session, user) -> UserRead:

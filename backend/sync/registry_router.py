@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from backend.core.db import SessionDep
+from backend.core.routing import GuardedRouter
 from backend.policy.deps import CurrentSubject
 from backend.sync import registry_service as service
 from backend.sync.registry_schemas import (
@@ -16,7 +17,7 @@ from backend.sync.registry_schemas import (
     Tombstone,
 )
 
-router = APIRouter(prefix="/api/v1")
+router = GuardedRouter(prefix="/api/v1")
 
 
 def _page(result: service.SyncResult) -> RegistrySyncPage:

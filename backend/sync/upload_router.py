@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -23,6 +23,7 @@ from backend.core.db import SessionDep
 from backend.core.idempotency import Idempotency, idempotent
 from backend.core.messages import pick_language
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.models.base import utcnow
 from backend.policy import Subject
 from backend.policy.deps import allowed
@@ -30,7 +31,7 @@ from backend.sync import upload_service
 from backend.sync.held import list_held
 from backend.sync.upload_service import HANDLERS, MAX_ITEMS, UploadContext, discover_handlers
 
-router = APIRouter(prefix="/api/v1", tags=["sync"])
+router = GuardedRouter(prefix="/api/v1", tags=["sync"])
 discover_handlers()
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, set_etag
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.routing import GuardedRouter
 from backend.models import Team
 from backend.policy import Subject
 from backend.policy.deps import CurrentSubject
@@ -19,7 +20,7 @@ from backend.teams.members_router import people_router
 from backend.teams.members_router import router as members_router
 from backend.teams.schemas import TeamCreate, TeamRead, TeamStatus, TeamUpdate
 
-router = APIRouter(prefix="/api/v1")
+router = GuardedRouter(prefix="/api/v1")
 teams = APIRouter(prefix="/teams", tags=["teams"])
 
 Writer = Annotated[Subject, acting("team.write")]

@@ -126,3 +126,37 @@ async def test_token_of_a_disabled_user_stops_working(app, client, session):
     session.add(user)
     await session.commit()
     assert_problem(await client.get("/api/v1/me", headers=bearer(pair)), 401, "unauthorized")
+
+
+async def test_a_token_that_just_worked_is_refused_on_the_next_request_once_deactivated(
+    client, session
+):
+    # The verified signature of a token is remembered between requests (backend.core.security);
+    # the account never is: deactivation must show on the very next request.
+    user = await make_user(session)
+    await session.commit()
+    pair = (await mobile_login(client, user.phone)).json()
+    for _ in range(3):
+        assert (await client.get("/api/v1/me", headers=bearer(pair))).status_code == 200
+    user.is_active = False
+    session.add(user)
+    await session.commit()
+    assert_problem(await client.get("/api/v1/me", headers=bearer(pair)), 401, "unauthorized")
+    listed = await client.get("/api/v1/me/devices", headers=bearer(pair))
+    assert_problem(listed, 401, "unauthorized")
+
+
+async def test_a_token_that_just_worked_is_refused_on_the_next_request_once_its_device_is_revoked(
+    client, session
+):
+    user = await make_user(session)
+    await session.commit()
+    lost = (await mobile_login(client, user.phone, "phone-lost")).json()
+    kept = (await mobile_login(client, user.phone, "phone-kept")).json()
+    assert (await client.get("/api/v1/me", headers=bearer(lost))).status_code == 200
+    devices = (await client.get("/api/v1/me/devices", headers=bearer(kept))).json()["items"]
+    lost_id = next(d["id"] for d in devices if d["device_id"] == "phone-lost")
+    r = await client.delete(f"/api/v1/me/devices/{lost_id}", headers=bearer(kept))
+    assert r.status_code == 204, r.text
+    assert_problem(await client.get("/api/v1/me", headers=bearer(lost)), 401, "unauthorized")
+    assert (await client.get("/api/v1/me", headers=bearer(kept))).status_code == 200
