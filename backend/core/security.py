@@ -85,9 +85,9 @@ async def verify_password_async(
     return await _in_hashing_slot(verify_password, password, password_hash, wait=wait)
 
 
-async def hash_password_async(password: str, *, wait: float | None = None) -> str:
-    """``hash_password`` off the event loop, one per core, waiting at most ``wait`` s."""
-    return await _in_hashing_slot(hash_password, password, wait=wait)
+async def hash_password_async(password: str) -> str:
+    """``hash_password`` off the event loop, one per core (an administrator's save waits)."""
+    return await _in_hashing_slot(hash_password, password, wait=None)
 
 
 def normalize_phone(raw: str) -> str | None:
