@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from backend.models import AdminUnit, Site, UnionUnit, User, UserScope
 from backend.models.incident import Incident
@@ -60,16 +61,27 @@ def _people_statement(column):
     )
 
 
-@cache
-def _path_statement(model):
-    return select(model.path).where(model.id == bindparam("unit_id"))
+# Deeper than any real tree (city, district, ward / federation, district union, grassroots):
+# only there so that a corrupted parent link can never make the walk loop.
+_MAX_LEVELS = 16
 
 
 @cache
-def _units_statement(model):
-    return select(model).where(
-        model.id.in_(bindparam("ids", expanding=True)), model.deleted_at.is_(None)
+def _ancestors_statement(model):
+    # A unit and the units above it by parent links, in one round trip (the materialized path
+    # needs its own read first, then the units: two); each level is a primary-key lookup.
+    base = (
+        select(model.id, model.parent_id, literal_column("0").label("level"))
+        .where(model.id == bindparam("unit_id"))
+        .cte("up", recursive=True)
     )
+    parent = aliased(model, name="parent")
+    up = base.union_all(
+        select(parent.id, parent.parent_id, base.c.level + 1).where(
+            parent.id == base.c.parent_id, base.c.level < _MAX_LEVELS
+        )
+    )
+    return select(model).join(up, model.id == up.c.id).where(model.deleted_at.is_(None))
 
 
 async def people_of(
@@ -101,11 +113,7 @@ async def _ancestors(session: AsyncSession, model, unit_id: uuid.UUID | None):
     """A unit and the units above it, nearest first (deleted ones skipped)."""
     if unit_id is None:
         return []
-    path = await session.scalar(_path_statement(model), {"unit_id": unit_id})
-    if path is None:
-        return []
-    ids = path_ids(path)
-    units = (await session.scalars(_units_statement(model), {"ids": ids})).all()
+    units = (await session.scalars(_ancestors_statement(model), {"unit_id": unit_id})).all()
     return sorted(units, key=lambda u: -u.depth)
 
 

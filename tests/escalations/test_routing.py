@@ -2,7 +2,7 @@
 
 import uuid
 
-from tests.factories import auth
+from tests.factories import auth, make_user
 from tests.incidents.world import act, escalations, outbox, report, stored, timeline
 
 
@@ -154,3 +154,17 @@ async def test_escalations_route(app, client, city):
         f"/api/v1/incidents/{uuid.uuid4()}/escalations", headers=auth(app, city.police_a1)
     )
     assert r.status_code == 404
+
+
+async def test_union_walk_passes_a_deleted_unit(app, client, session, city):
+    # The grassroots officer is away and the district-level union was deleted: the walk goes
+    # on past it by its parent links to the federation's own union officer (a deleted unit is
+    # skipped, never the end of the ladder).
+    city.officer_gx.is_active = False
+    city.union_x.deleted_at = city.union_x.created_at
+    fed_officer = await make_user(session, role="union_officer", units=[city.fed])
+    await session.commit()
+    r = await report(client, app, city.member_a)
+    esc = await _first(session, r.json()["id"])
+    assert esc.target_kind == "union" and esc.union_unit_id == city.fed.id
+    assert esc.recipient_user_ids == _ids([fed_officer])
