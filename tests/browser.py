@@ -12,11 +12,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 
+from backend.core.clock import LOCAL_TZ
 from backend.core.config import Settings
 from backend.main import create_app
 
@@ -30,6 +32,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def local_ago(*, days: float = 0, hours: float = 0) -> datetime:
+    """A local (UTC+7) time that long before now.
+
+    Why: a live server reads the system clock, not the suite's injected one, so the dates a
+    browser test sends follow the real date instead of a fixed day the API might one day
+    refuse as too old.
+    """
+    return (datetime.now(LOCAL_TZ) - timedelta(days=days, hours=hours)).replace(microsecond=0)
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend.core.config import Settings
-from tests.browser import run_async
+from tests.browser import local_ago, run_async
 from tests.conftest import TEST_SECRET
 from tests.console.test_browser import _with_session, report, sign_in, watch
 from tests.incidents.world import make_city
@@ -18,7 +18,13 @@ from tests.incidents.world import make_city
 # A browser test runs on one engine (tests/conftest.py): the console on PostgreSQL, as deployed.
 pytestmark = pytest.mark.engine("postgresql")
 
-NOVEMBER = "period=custom&from=2026-11-01&to=2026-11-30"
+# The ten days up to yesterday (a live server reads the real date): the labour event below
+# started three days ago.
+STARTED = local_ago(days=3).replace(hour=7, minute=0, second=0)
+PERIOD = (
+    f"period=custom&from={local_ago(days=10).date().isoformat()}"
+    f"&to={local_ago(days=1).date().isoformat()}"
+)
 
 
 @pytest.fixture
@@ -42,7 +48,7 @@ def test_map_layers_toggle(browser_context, city):
     page = context.new_page()
     errors = watch(page)
     sign_in(page, city.officer_x)
-    page.goto(f"/dashboard?{NOVEMBER}")
+    page.goto(f"/dashboard?{PERIOD}")
     page.wait_for_selector("#layers-map[data-ready=true]")
     # Team A covers two houses in two wards; the KCX union's site has its polygon.
     assert page.locator("path.ward-area").count() == 2
@@ -77,11 +83,12 @@ def test_labour_events_download(browser_context, city, live_server):
         severity=2,
         enterprise_id=str(city.enterprise.id),
         workers_involved=640,
-        labour_started_at="2026-11-20T07:00:00+07:00",
+        occurred_at=STARTED.isoformat(),
+        labour_started_at=STARTED.isoformat(),
         summary="Ngừng việc tập thể ở Nidec",
     )
     sign_in(page, city.officer_x)
-    page.goto(f"/labour?{NOVEMBER}")
+    page.goto(f"/labour?{PERIOD}")
     row = page.locator(f'tr[data-incident="{iid}"]')
     assert "Công ty Nidec" in row.inner_text() and "640" in row.inner_text()
     with page.expect_download() as info:

@@ -11,7 +11,7 @@ from backend.core.security import create_access_token
 from backend.models.notification import UserNotification
 from backend.notifications.outbox import enqueue
 from backend.notifications.worker import run_worker
-from tests.browser import run_async
+from tests.browser import local_ago, run_async
 from tests.field.phone import phone_context, seed, sign_in
 
 # A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
@@ -103,7 +103,7 @@ def test_a_police_question_appears_live_without_a_reload(open_phone, live_server
             json={
                 "category": "drugs",
                 "severity": 2,
-                "occurred_at": "2026-11-20T21:30:00+07:00",
+                "occurred_at": local_ago(hours=2).isoformat(),
                 "summary": "Có người bán ma tuý ở cổng sau",
                 "house_id": world.house_ids[0],
             },

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.browser import local_ago
 from tests.field.phone import WAIT_EMPTY, query, shot, sign_in, waiting
 
 # A browser test runs on one engine (tests/conftest.py): this one on SQLite, the embedded default.
@@ -32,7 +33,7 @@ def awareness(team_id: str, **changes) -> dict:
         "kind": "awareness_session",
         "id": str(uuid.uuid4()),
         "team_id": team_id,
-        "held_at": "2026-11-20T19:00:00+07:00",
+        "held_at": local_ago(days=1).isoformat(),
         "place": "Sân nhà trọ",
         "topics": ["drugs"],
     }
@@ -131,7 +132,7 @@ def test_a_rejected_report_is_fixed_in_the_form_and_sent_under_its_own_id(open_p
         "team_id": world.team_id,
         "category": "theft",
         "severity": 3,
-        "occurred_at": "2026-11-20T21:30:00+07:00",
+        "occurred_at": local_ago(hours=2).isoformat(),
         "summary": "Mất điện thoại",
         "house_id": str(uuid.uuid4()),  # a house the server does not know
         "submit": True,
