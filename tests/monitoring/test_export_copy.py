@@ -77,6 +77,9 @@ TOPICS = [
     None,
     ["=not_a_code", "law"],
     ["+84 123"],
+    [None, "", "=x"],
+    ["law", "drugs", "law", "job_offer", None, "+84 1"],  # longer than export_pg.SHORT_LIST
+    ["=x", "drugs", "law", "job_offer", "drugs"],
 ]
 MATERIALS = [
     [{"name": "Tờ rơi, áp phích", "quantity": 200}],
@@ -85,6 +88,8 @@ MATERIALS = [
     [{"name": "+84 123", "quantity": 2}],
     [{"quantity": 3}, {"name": 'Video "cảnh giác"\nphần 2', "quantity": 0}],
     None,
+    [{"name": f"Tờ rơi {i}, loại {i}", "quantity": i} for i in range(6)],
+    [{"name": "-1"}, {"name": "2", "quantity": 3}] * 3,
 ]
 PHOTOS = [[], ["a"], ["a", "b", "c"], None]
 
