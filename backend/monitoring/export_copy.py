@@ -18,6 +18,7 @@ import io
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import anyio
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -75,7 +76,9 @@ async def copy_chunks(
 ) -> AsyncIterator[bytes]:
     """The CSV file of ``stmt`` (export_pg.copy_select), BOM and header first, ~64 KiB chunks."""
     first = header(columns, lang)
-    async with factory() as session:
+    session = factory()
+    task = None
+    try:
         conn = await session.connection()
         compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         args = _arguments(compiled)
@@ -95,24 +98,27 @@ async def copy_chunks(
 
         task = asyncio.create_task(copy())
         ends = LineEnds()
-        try:
-            parts, size = [first], len(first)
-            while (data := await queue.get()) is not _END:
-                if isinstance(data, Exception):
-                    raise data
-                data = ends(data)
-                parts.append(data)
-                size += len(data)
-                if size >= FLUSH_BYTES:
-                    chunk = b"".join(parts)
-                    parts, size = [], 0
-                    stats.rows, stats.bytes = ends.rows, stats.bytes + len(chunk)
-                    yield chunk
-            chunk = b"".join(parts)
-            stats.rows, stats.bytes = ends.rows, stats.bytes + len(chunk)
-            yield chunk
-        finally:
-            if not task.done():
+        parts, size = [first], len(first)
+        while (data := await queue.get()) is not _END:
+            if isinstance(data, Exception):
+                raise data
+            data = ends(data)
+            parts.append(data)
+            size += len(data)
+            if size >= FLUSH_BYTES:
+                chunk = b"".join(parts)
+                parts, size = [], 0
+                stats.rows, stats.bytes = ends.rows, stats.bytes + len(chunk)
+                yield chunk
+        chunk = b"".join(parts)
+        stats.rows, stats.bytes = ends.rows, stats.bytes + len(chunk)
+        yield chunk
+    finally:
+        # Shielded: the body is usually closed from a cancelled scope (the client left), and
+        # the COPY must be over (cancelled on the server, rolled back) before the connection
+        # goes back to the pool.
+        with anyio.CancelScope(shield=True):
+            if task is not None:
                 task.cancel()
-            # the COPY is over (or cancelled on the server) before the connection goes back
-            await asyncio.gather(task, return_exceptions=True)
+                await asyncio.gather(task, return_exceptions=True)
+            await session.close()
