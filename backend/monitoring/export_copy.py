@@ -9,7 +9,7 @@ outside quotes becomes CRLF here. The statement's parameters are the compiled st
 own, inlined by asyncpg (``copy_from_query(query, *args)``: PostgreSQL's quote_literal of each
 value cast to its parameter's type), since COPY takes none. A body closed early (the client
 hung up) cancels the task: asyncpg cancels the COPY on the server and the transaction rolls
-back before the connection returns to the pool.
+back; that connection is then discarded, not returned to the pool.
 """
 
 import asyncio
@@ -77,7 +77,7 @@ async def copy_chunks(
     """The CSV file of ``stmt`` (export_pg.copy_select), BOM and header first, ~64 KiB chunks."""
     first = header(columns, lang)
     session = factory()
-    task = None
+    task = conn = None
     try:
         conn = await session.connection()
         compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
@@ -118,7 +118,10 @@ async def copy_chunks(
         # the COPY must be over (cancelled on the server, rolled back) before the connection
         # goes back to the pool.
         with anyio.CancelScope(shield=True):
-            if task is not None:
+            if task is not None and not task.done():
+                # the client left mid-COPY: cancelled on the server, and the connection is
+                # discarded rather than trusted to the pool in whatever state asyncpg left it
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+                await conn.invalidate()
             await session.close()
