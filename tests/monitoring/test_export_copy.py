@@ -268,12 +268,23 @@ async def test_a_client_that_hangs_up_leaves_no_copy_running(app, session):
         hang_up_after_first_chunk=True,
     )
     assert out.status == 200 and out.chunks == 1
-    running = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' AND state = 'active'"
+    # a COPY still sending, or sent and left in its transaction, is a busy connection
+    running = (
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' AND state <> 'idle'"
+        " AND datname = current_database()"
+    )
     for _ in range(50):
         if not await session.scalar(text(running)):
             break
         await asyncio.sleep(0.02)
     assert await session.scalar(text(running)) == 0
+    # nor a task of ours still holding the driver connection
+    copying = [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_coro().__qualname__ == "copy_chunks.<locals>.copy" and not t.done()
+    ]
+    assert not copying
     # every connection of the pool answers again
     factory = app.state.session_factory
     for _ in range(3):
