@@ -73,7 +73,6 @@ def safe_signed() -> str:
     return "^[+-]" + _class_of(r"[\d\s().]").replace("\x00", "") + "*$"
 
 
-_RISKY = sorted(_RISKY_FIRST)
 _ALWAYS = sorted(_RISKY_FIRST - {"+", "-"})
 _RISKY_CODES = sorted(ord(c) for c in _RISKY_FIRST)
 SHORT_LIST = 4  # lists up to this long are joined without a subquery (most are 1-3 long)
