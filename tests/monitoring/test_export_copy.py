@@ -9,20 +9,25 @@ COPY running and the pool's connections usable.
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Date, case, cast, insert, select, text
 
 from backend.models import BoardingHouse
-from backend.models.monitoring import AwarenessSession
+from backend.models.monitoring import AwarenessSession, Commendation
 from backend.monitoring import export_pg
 from backend.monitoring.awareness_router import _export_columns, export_query
 from backend.monitoring.commendation_router import EXPORT_COLUMNS as COMMENDATION_COLUMNS
 from backend.monitoring.commendation_router import export_query as commendations_query
 from backend.monitoring.export_copy import LineEnds, copy_chunks
 from backend.monitoring.exports import Column, ExportStats, csv_chunks, labels, stream_rows
-from backend.monitoring.registry_exports import HOUSE_COLUMNS, TEAM_COLUMNS, houses_query
+from backend.monitoring.registry_exports import (
+    HOUSE_COLUMNS,
+    TEAM_COLUMNS,
+    houses_query,
+    teams_query,
+)
 from backend.policy import scoped
 from backend.policy.subject import load_subject
 from tests.conftest import IS_PG
@@ -125,6 +130,34 @@ async def _tricky_sessions(session, w) -> None:
     await session.execute(insert(AwarenessSession.__table__), rows)
 
 
+async def _tricky_commendations(session, w) -> None:
+    rows = []
+    for i, text_ in enumerate(TEXTS):
+        team = i % 2 == 0
+        rows.append(
+            {
+                "id": uuid.UUID(int=1000 + i),
+                "recipient_kind": "team" if team else ("person" if i % 3 else "=other"),
+                "team_id": w.team1.id if team else None,
+                "union_unit_id": None if team else w.grassroots1.id,
+                "person_name": None if team else text_,
+                "person_title": TEXTS[(i + 5) % len(TEXTS)],
+                "recipient_search": "x",
+                "level": ["national", "commune", "+84 1", "unknown"][i % 4],
+                "form": TEXTS[(i + 7) % len(TEXTS)] or "Bằng khen",
+                "decision_number": f"{i}/QĐ-LĐLĐ" if i % 5 else "-12",
+                "decided_on": date(2026, 1 + i % 12, 1 + i % 28),
+                "issuing_body": "LĐLĐ, Thành phố",
+                "reason": text_ or "Thành tích",
+                "recorded_by": w.leader1.id,
+                "created_at": HELD[0],
+                "updated_at": HELD[0],
+                "version": 1,
+            }
+        )
+    await session.execute(insert(Commendation.__table__), rows)
+
+
 async def _python_file(factory, stmt, columns, lang) -> bytes:
     chunks = csv_chunks(stream_rows(factory, stmt), columns, lang, ExportStats())
     return b"".join([c async for c in chunks])
@@ -185,18 +218,22 @@ MIXED_COLUMNS = [
 async def test_copy_path_writes_the_python_path_bytes_for_tricky_rows(app, session):
     w = await make_world(session)
     await _tricky_sessions(session, w)
+    await _tricky_commendations(session, w)
     await session.commit()
     factory = app.state.session_factory
     async with factory() as s:
         awareness_columns = await _export_columns(s)
+        teams = await teams_query(s, q=None, status=None, union_unit_id=None, admin_unit_id=None)
     cases = [
         (await export_query([]), awareness_columns),
         (_mixed_query(), MIXED_COLUMNS),
+        (await commendations_query([]), COMMENDATION_COLUMNS),
+        (teams, TEAM_COLUMNS),
     ]
     for stmt, columns in cases:
         for lang in ("vi", "en"):
             expected = await _python_file(factory, stmt, columns, lang)
-            assert expected.count(b"\r\n") > 2 * len(TEXTS)
+            assert expected.count(b"\r\n") > (2 if columns is TEAM_COLUMNS else len(TEXTS))
             got = await _copy_file(factory, stmt, columns, lang)
             assert got == expected, (lang, _first_difference(got, expected))
 
@@ -243,7 +280,6 @@ async def test_which_exports_take_the_copy_path(app, session):
     )
     # lat/lon are floats (Python and PostgreSQL write them differently); phones are sealed
     assert export_pg.copy_select(houses, HOUSE_COLUMNS, "vi") is None
-    assert TEAM_COLUMNS  # teams: covered by the route tests (integers, dates, labels)
     # a lone column: csv.writer quotes a lone empty field, PostgreSQL would not
     assert export_pg.copy_select(await export_query([]), awareness[:1], "vi") is None
 
