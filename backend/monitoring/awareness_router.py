@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from backend.core.db import SessionDep
 from backend.core.etag import IfMatch, check_if_match, set_etag
@@ -14,6 +14,7 @@ from backend.core.params import QueryDate
 from backend.models import AdminUnit, Team, UnionUnit
 from backend.models.monitoring import AwarenessSession
 from backend.monitoring import awareness_service as service
+from backend.monitoring import export_pg
 from backend.monitoring.awareness_schemas import (
     AwarenessSessionPut,
     AwarenessSessionRead,
@@ -115,8 +116,17 @@ async def _export_columns(session, _subject=None) -> list[Column]:  # same for e
         Column("landlords_count", "Số chủ nhà trọ", "Landlords", width=10),
         Column("others_count", "Người khác", "Others", width=10),
         Column("duration_minutes", "Thời lượng (phút)", "Duration (min)", width=10),
-        Column("materials", "Tài liệu", "Materials", format=_materials, width=30),
-        Column("photo_refs", "Số ảnh", "Photos", format=lambda v, _: len(v or []), width=8),
+        Column(
+            "materials", "Tài liệu", "Materials", format=_materials, width=30, sql=_materials_sql
+        ),
+        Column(
+            "photo_refs",
+            "Số ảnh",
+            "Photos",
+            format=lambda v, _: len(v or []),
+            width=8,
+            sql=lambda v, _: export_pg.json_count(v),
+        ),
         Column("summary", "Nội dung tóm tắt", "Summary", width=40),
         Column("created_at", "Ghi nhận lúc", "Recorded at", width=17),
         Column("id", "Mã bản ghi", "Record id", width=36),
@@ -128,6 +138,17 @@ def _materials(value, lang: str) -> list[str]:
         f"{m.get('name')} ({m['quantity']})" if m.get("quantity") is not None else m.get("name")
         for m in value or []
     ]
+
+
+def _materials_sql(value, lang: str):
+    """``_materials`` in PostgreSQL (export_pg.py), for the COPY path of CSV exports."""
+
+    def item(m):
+        name, quantity = m.op("->>")("name"), m.op("->>")("quantity")
+        named = func.concat(func.coalesce(name, "None"), " (", quantity, ")")
+        return case((quantity.is_not(None), named), else_=name)
+
+    return export_pg.json_list(value, item)
 
 
 async def export_query(where: Filters) -> Select:

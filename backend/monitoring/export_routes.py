@@ -26,7 +26,8 @@ from backend.audit.service import record
 from backend.core import clock
 from backend.core.db import SessionDep
 from backend.core.messages import pick_language
-from backend.monitoring import export_sql
+from backend.monitoring import export_pg, export_sql
+from backend.monitoring.export_copy import copy_chunks
 from backend.monitoring.exports import (
     CSV_MEDIA_TYPE,
     LOCAL_TZ,
@@ -137,14 +138,24 @@ def export_response(
     """A streaming answer of the rows of ``stmt`` (already scoped) as CSV or XLSX."""
     stats = ExportStats()
     dialect = factory.kw["bind"].dialect.name
-    stmt, columns = export_sql.prepare(stmt, columns, dialect=dialect, fmt=fmt, lang=lang)
-    batches = stream_rows(factory, stmt)
-    if fmt == "xlsx":
-        body = xlsx_chunks(batches, columns, lang, stats, sheet_name=sheet_name)
-        media_type = XLSX_MEDIA_TYPE
-    else:
-        body = csv_chunks(batches, columns, lang, stats)
+    # CSV on PostgreSQL with every cell renderable there: COPY straight to the body
+    copy = (
+        export_pg.copy_select(stmt, columns, lang)
+        if (dialect, fmt) == ("postgresql", "csv")
+        else None
+    )
+    if copy is not None:
+        body = copy_chunks(factory, copy, columns, lang, stats)
         media_type = CSV_MEDIA_TYPE
+    else:
+        stmt, columns = export_sql.prepare(stmt, columns, dialect=dialect, fmt=fmt, lang=lang)
+        batches = stream_rows(factory, stmt)
+        if fmt == "xlsx":
+            body = xlsx_chunks(batches, columns, lang, stats, sheet_name=sheet_name)
+            media_type = XLSX_MEDIA_TYPE
+        else:
+            body = csv_chunks(batches, columns, lang, stats)
+            media_type = CSV_MEDIA_TYPE
     stamp = clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}-{stamp}.{fmt}"',

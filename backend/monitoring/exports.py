@@ -60,6 +60,9 @@ class Column:
     # (value, lang) -> value to write; datetimes, dates, numbers and lists are handled anyway.
     format: Callable[[Any, str], Any] | None = None
     width: float = 18
+    # (column expression, lang) -> PostgreSQL text of the cell exactly as ``format`` and the
+    # CSV writer render it (export_pg.py); lets a formatted column take the COPY path.
+    sql: Callable[[Any, str], Any] | None = None
 
     def header(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi
@@ -76,6 +79,7 @@ def labels(mapping: dict[str, tuple[str, str]]) -> Callable[[Any, str], Any]:
         vi, en = mapping.get(value, (value, value))
         return en if lang == "en" else vi
 
+    _label.mapping = mapping  # type: ignore[attr-defined]  # what export_pg renders as a CASE
     return _label
 
 
