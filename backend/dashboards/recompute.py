@@ -13,7 +13,15 @@ from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.dashboards.buckets import bucket_sql
-from backend.dashboards.sqlfuncs import day_start_utc, local_day, month_of, seconds_between
+from backend.dashboards.sqlfuncs import (
+    day_bit,
+    day_start_utc,
+    local_day,
+    month_bit,
+    month_of,
+    seconds_between,
+    year_of,
+)
 from backend.models.incident import Incident
 from backend.models.patrol import CheckpointScan, Patrol, PlanWindowResult
 from backend.models.rollup import (
@@ -22,6 +30,7 @@ from backend.models.rollup import (
     RollupHouseDay,
     RollupHouseLast,
     RollupHouseMonth,
+    RollupHouseYear,
     RollupIncidentDay,
     RollupIncidentFact,
     RollupIncidentTime,
@@ -130,6 +139,8 @@ async def house_months(session: AsyncSession, *, keys=None, months=None) -> None
             month.label("month"),
             func.sum(d.scans).label("scans"),
             func.count(func.distinct(d.day)).label("patrol_days"),
+            # distinct: a day a house was scanned by two teams has two rows, and one bit
+            func.sum(func.distinct(day_bit(d.day))).label("days"),
             func.max(d.last_scan_at).label("last_scan_at"),
         )
         .where(*where, day >= first, day < last)
@@ -139,8 +150,45 @@ async def house_months(session: AsyncSession, *, keys=None, months=None) -> None
     rows = select(agg)
     if keys is not None:
         rows = rows.where(*box((agg.c.house_id, agg.c.month), keys))
-    cols = ["house_id", "month", "scans", "patrol_days", "last_scan_at"]
+    cols = ["house_id", "month", "scans", "patrol_days", "days", "last_scan_at"]
     await session.execute(insert(t).from_select(cols, rows))
+
+
+async def house_years(session: AsyncSession, *, keys=None, years=None) -> None:
+    """Recompute house × year (its months as bits) from the month rollup, for (house, year)
+    keys or whole years."""
+    m, t = RollupHouseMonth, RollupHouseYear
+    if keys is not None:
+        keys = list(keys)
+        if not keys:
+            return
+        years = [y for _, y in keys]
+        where = [m.house_id.in_({h for h, _ in keys})]
+        # coalesce(month, month): as in house_months, the primary key (house, month) reads
+        # a few rows per house; the month index (a generic plan's pick after a few runs:
+        # 3 s per batch of 500 houses at 40,000 houses) would read whole months.
+        month = func.coalesce(m.month, m.month)
+        await session.execute(delete(t).where(*box((t.house_id, t.year), keys)))
+    else:
+        where, month = [], m.month
+        await session.execute(delete(t).where(t.year.between(min(years), max(years))))
+    first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
+    year = year_of(m.month)
+    agg = (
+        select(
+            year.label("year"),
+            m.house_id.label("house_id"),
+            # one row per house and month, so the sum of the months' bits is their OR
+            func.sum(month_bit(m.month)).label("months"),
+        )
+        .where(*where, month >= first, month < last)
+        .group_by(m.house_id, year)
+        .subquery()
+    )
+    rows = select(agg)
+    if keys is not None:
+        rows = rows.where(*box((agg.c.house_id, agg.c.year), keys))
+    await session.execute(insert(t).from_select(["year", "house_id", "months"], rows))
 
 
 async def house_last(session: AsyncSession, *, houses: set[uuid.UUID] | None = None) -> None:

@@ -29,6 +29,7 @@ from backend.models.rollup import (
     RollupHouseDay,
     RollupHouseLast,
     RollupHouseMonth,
+    RollupHouseYear,
     RollupIncidentDay,
     RollupIncidentFact,
     RollupIncidentMonth,
@@ -57,6 +58,7 @@ ROLLUP_TABLES = (
     RollupTeamMonth,
     RollupTeamWeek,
     RollupHouseLast,
+    RollupHouseYear,
     RollupHouseMonth,
     RollupHouseDay,
     RollupTeamDay,
@@ -150,6 +152,8 @@ async def apply_keys(
     months = {(h, _month(d)) for h, d in house_days}
     for keys in _batches(months):
         await rc.house_months(session, keys=keys)
+    for keys in _batches({(h, m.year) for h, m in months if h != rc.NIL}):
+        await rc.house_years(session, keys=keys)
     for houses in _batches({h for h, _ in months if h != rc.NIL}):
         await rc.house_last(session, houses=set(houses))
     stats.house_days += len(house_days)
@@ -247,6 +251,7 @@ async def rebuild(
     if days:
         months = sorted({_month(d) for d in days})
         await rc.house_months(session, months=months)
+        await rc.house_years(session, years=sorted({m.year for m in months}))
         await rm.incident_months(session, months=months)
         await rm.incident_time_months(session, months=months)
         await rm.team_months(session, months=months)

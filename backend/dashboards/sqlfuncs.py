@@ -94,3 +94,58 @@ def _secs_pg(element, compiler, **kw):
 def _secs_sqlite(element, compiler, **kw):
     a, b = (compiler.process(c, **kw) for c in element.clauses)
     return f"(CAST(strftime('%s', {a}) AS INTEGER) - CAST(strftime('%s', {b}) AS INTEGER))"
+
+
+class year_of(FunctionElement):
+    """The year of a date column, as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(year_of, "postgresql")
+def _year_pg(element, compiler, **kw):
+    return f"CAST(extract(year FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(year_of, "sqlite")
+def _year_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class month_bit(FunctionElement):
+    """1 << (month - 1) of a date column: its bit in a year's month mask."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(month_bit, "postgresql")
+def _month_bit_pg(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    return f"(1 << (CAST(extract(month FROM {arg}) AS INTEGER) - 1))"
+
+
+@compiles(month_bit, "sqlite")
+def _month_bit_sqlite(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    return f"(1 << (CAST(strftime('%m', {arg}) AS INTEGER) - 1))"
+
+
+class day_bit(FunctionElement):
+    """1 << (day of month - 1) of a date column: its bit in a month's day mask."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_bit, "postgresql")
+def _day_bit_pg(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    return f"(1 << (CAST(extract(day FROM {arg}) AS INTEGER) - 1))"
+
+
+@compiles(day_bit, "sqlite")
+def _day_bit_sqlite(element, compiler, **kw):
+    arg = compiler.process(element.clauses, **kw)
+    return f"(1 << (CAST(strftime('%d', {arg}) AS INTEGER) - 1))"

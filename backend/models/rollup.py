@@ -144,7 +144,25 @@ class RollupHouseMonth(SQLModel, table=True):
     month: date = Field(primary_key=True)  # first day of the month
     scans: int = 0
     patrol_days: int = 0
+    # Bit d-1 set when the house was scanned on day d: the partial months at a period's edges
+    # are read from this row instead of a day rollup row per house and day.
+    days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_scan_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RollupHouseYear(SQLModel, table=True):
+    """Per local year and house, the months it was scanned in (from the month rollup).
+
+    Coverage over several months reads one row per house and year instead of one per house
+    and month (a three-month period of a 40,000-house city: 40,000 rows, not 120,000).
+    Keyed year first: the dashboard joins one year's rows to the houses of a scope.
+    """
+
+    __tablename__ = "rollup_house_year"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    house_id: uuid.UUID = Field(primary_key=True)
+    months: int = 0  # bit m-1 set when the house was scanned in month m
 
 
 class RollupHouseLast(SQLModel, table=True):
@@ -289,6 +307,7 @@ __all__ = [
     "RollupHouseDay",
     "RollupHouseLast",
     "RollupHouseMonth",
+    "RollupHouseYear",
     "RollupIncidentDay",
     "RollupIncidentFact",
     "RollupIncidentMonth",

@@ -18,6 +18,7 @@ from backend.models.rollup import (
     RollupHouseDay,
     RollupHouseLast,
     RollupHouseMonth,
+    RollupHouseYear,
     RollupIncidentDay,
     RollupIncidentMonth,
     RollupIncidentTime,
@@ -96,9 +97,10 @@ async def truth(session) -> dict:
         row[0] += n
         row[1].add(day)
         row[2] = last if row[2] is None else max(row[2], last)
-    last_scan = {}
-    for (house, _), (_, _, last) in month.items():
+    last_scan, year = {}, defaultdict(int)
+    for (house, first_day), (_, _, last) in month.items():
         last_scan[house] = max(last_scan.get(house, last), last)
+        year[(first_day.year, house)] |= 1 << (first_day.month - 1)
     inc_month, time_month = defaultdict(lambda: [0, 0]), defaultdict(int)
     for (day, cell, category, severity, status), (n, prot) in counts.items():
         for dim, value in (
@@ -126,7 +128,11 @@ async def truth(session) -> dict:
         "team_day": {k: {c: v for c, v in row.items() if v} for k, row in team.items()},
         "incident_day": {k: tuple(v) for k, v in counts.items()},
         "incident_time": dict(times),
-        "house_month": {k: (v[0], len(v[1]), v[2]) for k, v in month.items()},
+        "house_month": {
+            k: (v[0], len(v[1]), sum(1 << (d.day - 1) for d in v[1]), v[2])
+            for k, v in month.items()
+        },
+        "house_year": dict(year),
         "house_last": last_scan,
     }
 
@@ -187,16 +193,18 @@ async def stored(session) -> dict:
             for r in await rows(RollupIncidentTime)
         },
         "house_month": {
-            (r.house_id, r.month): (r.scans, r.patrol_days, r.last_scan_at)
+            (r.house_id, r.month): (r.scans, r.patrol_days, r.days, r.last_scan_at)
             for r in await rows(RollupHouseMonth)
         },
+        "house_year": {(r.year, r.house_id): r.months for r in await rows(RollupHouseYear)},
         "house_last": {r.house_id: r.last_scan_at for r in await rows(RollupHouseLast)},
     }
 
 
 def moment(rnd: random.Random) -> datetime:
-    """A random instant in Sep-Nov 2026, often right around local midnight (17:00Z)."""
-    day = datetime(2026, 9, 1, tzinfo=UTC) + timedelta(days=rnd.randrange(80))
+    """A random instant from September 2026 to January 2027 (two years, so two house × year
+    rows), often right around local midnight (17:00Z)."""
+    day = datetime(2026, 9, 1, tzinfo=UTC) + timedelta(days=rnd.randrange(150))
     if rnd.random() < 0.4:
         return day.replace(hour=17) + timedelta(seconds=rnd.randrange(-90, 90))
     return day + timedelta(seconds=rnd.randrange(86400), microseconds=rnd.randrange(10**6))
