@@ -15,16 +15,26 @@ back; that connection is then discarded, not returned to the pool.
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import anyio
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.core.db import driver_connection
+from backend.monitoring import export_pg
 from backend.monitoring.exports import BOM, FLUSH_BYTES, Column, ExportStats
 
 QUEUE_CHUNKS = 16  # pieces of COPY output waiting for the client, at most
+# Below this many rows (PostgreSQL's estimate) the row path is cheaper: building and
+# compiling the rendered statement costs ~10-20 ms of CPU, which ~1,000 rows rendered in
+# Python also cost; a small export by the COPY path took 30 ms against 10 ms.
+COPY_MIN_ROWS = 5_000
 _END = object()
 
 
@@ -58,12 +68,43 @@ class LineEnds:
         return b'"'.join(parts)
 
 
-def _arguments(compiled: Any) -> list[Any]:
-    params = compiled.construct_params()
-    binders = compiled._bind_processors  # what SQLAlchemy itself applies to the parameters
-    return [
-        binders[key](params[key]) if key in binders else params[key]
-        for key in compiled.positiontup or ()
+# Compiled COPY statements, per dialect and statement shape (SQLAlchemy's cache key). Why: a
+# rendered export statement is thousands of SQL elements (a CASE, a guard and a format per
+# cell) and compiling it cost ~50 ms of CPU per export, five times a small export's whole cost
+# on the Python path (bench/bench_memory.py's mix: 95 answers/s against 127). SQLAlchemy's own
+# cache is not used by compile(); this one is, the way SQLAlchemy uses its: the same compiled
+# form with the new statement's parameter values.
+_COMPILED: "WeakKeyDictionary[Any, OrderedDict]" = WeakKeyDictionary()
+COMPILED_SHAPES = 64
+
+
+def _compiled(stmt: Select, dialect: Any) -> tuple[Any, Any]:
+    key = stmt._generate_cache_key()
+    if key is None:  # not cacheable (never for ours): compile it for this one run
+        return stmt.compile(dialect=dialect), None
+    shapes = _COMPILED.setdefault(dialect, OrderedDict())
+    compiled = shapes.get(key.key)
+    if compiled is None:
+        compiled = shapes[key.key] = stmt.compile(dialect=dialect, cache_key=key)
+        if len(shapes) > COMPILED_SHAPES:
+            shapes.popitem(last=False)
+    else:
+        shapes.move_to_end(key.key)
+    return compiled, key
+
+
+def statement_and_arguments(stmt: Select, dialect: Any) -> tuple[str, list[Any]]:
+    """The SQL text of ``stmt`` with its IN lists expanded, and its positional arguments."""
+    compiled, key = _compiled(stmt, dialect)
+    params = compiled.construct_params(
+        extracted_parameters=key.bindparams if key is not None else None,
+        _no_postcompile=True,  # expanded below, with this run's values
+    )
+    state = compiled._process_parameters_for_postcompile(params)
+    values, binders = state.parameters, state.processors  # what SQLAlchemy itself applies
+    return state.statement, [
+        binders[name](values[name]) if name in binders else values[name]
+        for name in state.positiontup or ()
     ]
 
 
@@ -80,8 +121,7 @@ async def copy_chunks(
     task = conn = None
     try:
         conn = await session.connection()
-        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        args = _arguments(compiled)
+        sql, args = statement_and_arguments(stmt, conn.dialect)
         driver = (await conn.get_raw_connection()).driver_connection
         queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_CHUNKS)
 
@@ -92,9 +132,7 @@ async def copy_chunks(
                     # counted on every row): PostgreSQL would JIT-compile it with inlining
                     # and optimisation, 2-4 s before the first row and slower overall.
                     await driver.execute("SET LOCAL jit = off")
-                    await driver.copy_from_query(
-                        compiled.string, *args, output=queue.put, format="csv"
-                    )
+                    await driver.copy_from_query(sql, *args, output=queue.put, format="csv")
             except Exception as exc:  # handed to the body, which raises it
                 await queue.put(exc)
                 return
@@ -129,3 +167,36 @@ async def copy_chunks(
                 await asyncio.gather(task, return_exceptions=True)
                 await conn.invalidate()
             await session.close()
+
+
+async def estimated_rows(factory: async_sessionmaker[AsyncSession], stmt: Select) -> float:
+    """PostgreSQL's estimate of the rows ``stmt`` returns (planned, not run: ~1 ms)."""
+    async with factory() as session:
+        conn = await session.connection()
+        sql, args = statement_and_arguments(stmt, conn.dialect)
+        driver = await driver_connection(conn)
+        async with driver.transaction(readonly=True):  # one server connection behind PgBouncer
+            plan = await driver.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
+    if isinstance(plan, str | bytes):  # decoded already where the engine set a JSON codec
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+async def csv_by_size(
+    factory: async_sessionmaker[AsyncSession],
+    stmt: Select,
+    columns: Sequence[Column],
+    lang: str,
+    stats: ExportStats,
+    rows: Callable[[], AsyncIterator[bytes]],
+) -> AsyncIterator[bytes]:
+    """The CSV file by COPY when PostgreSQL expects a large one and renders every cell; by
+    ``rows`` (the row path) otherwise. Both write the same bytes."""
+    body = None
+    if await estimated_rows(factory, stmt) >= COPY_MIN_ROWS:
+        copy = export_pg.copy_select(stmt, columns, lang)
+        if copy is not None:
+            body = copy_chunks(factory, copy, columns, lang, stats)
+    async with aclosing(body or rows()) as chunks:
+        async for chunk in chunks:
+            yield chunk

@@ -26,8 +26,8 @@ from backend.audit.service import record
 from backend.core import clock
 from backend.core.db import SessionDep
 from backend.core.messages import pick_language
-from backend.monitoring import export_pg, export_sql
-from backend.monitoring.export_copy import copy_chunks
+from backend.monitoring import export_sql
+from backend.monitoring.export_copy import csv_by_size
 from backend.monitoring.exports import (
     CSV_MEDIA_TYPE,
     LOCAL_TZ,
@@ -138,24 +138,22 @@ def export_response(
     """A streaming answer of the rows of ``stmt`` (already scoped) as CSV or XLSX."""
     stats = ExportStats()
     dialect = factory.kw["bind"].dialect.name
-    # CSV on PostgreSQL with every cell renderable there: COPY straight to the body
-    copy = (
-        export_pg.copy_select(stmt, columns, lang)
-        if (dialect, fmt) == ("postgresql", "csv")
-        else None
+    rendered, rendered_columns = export_sql.prepare(
+        stmt, columns, dialect=dialect, fmt=fmt, lang=lang
     )
-    if copy is not None:
-        body = copy_chunks(factory, copy, columns, lang, stats)
-        media_type = CSV_MEDIA_TYPE
-    else:
-        stmt, columns = export_sql.prepare(stmt, columns, dialect=dialect, fmt=fmt, lang=lang)
-        batches = stream_rows(factory, stmt)
+
+    def rows() -> AsyncIterator[bytes]:
+        batches = stream_rows(factory, rendered)
         if fmt == "xlsx":
-            body = xlsx_chunks(batches, columns, lang, stats, sheet_name=sheet_name)
-            media_type = XLSX_MEDIA_TYPE
-        else:
-            body = csv_chunks(batches, columns, lang, stats)
-            media_type = CSV_MEDIA_TYPE
+            return xlsx_chunks(batches, rendered_columns, lang, stats, sheet_name=sheet_name)
+        return csv_chunks(batches, rendered_columns, lang, stats)
+
+    media_type = XLSX_MEDIA_TYPE if fmt == "xlsx" else CSV_MEDIA_TYPE
+    if (dialect, fmt) == ("postgresql", "csv"):
+        # a large CSV whose every cell PostgreSQL renders goes by COPY straight to the body
+        body = csv_by_size(factory, stmt, columns, lang, stats, rows)
+    else:
+        body = rows()
     stamp = clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}-{stamp}.{fmt}"',

@@ -16,11 +16,11 @@ from sqlalchemy import Date, case, cast, insert, select, text
 
 from backend.models import BoardingHouse
 from backend.models.monitoring import AwarenessSession, Commendation
-from backend.monitoring import export_pg
+from backend.monitoring import export_copy, export_pg
 from backend.monitoring.awareness_router import _export_columns, export_query
 from backend.monitoring.commendation_router import EXPORT_COLUMNS as COMMENDATION_COLUMNS
 from backend.monitoring.commendation_router import export_query as commendations_query
-from backend.monitoring.export_copy import LineEnds, copy_chunks
+from backend.monitoring.export_copy import LineEnds, copy_chunks, csv_by_size
 from backend.monitoring.exports import Column, ExportStats, csv_chunks, labels, stream_rows
 from backend.monitoring.registry_exports import (
     HOUSE_COLUMNS,
@@ -265,6 +265,34 @@ async def test_scope_filters_and_parameters_are_the_statements_own(app, session)
         # team2's sessions are outside the officer's scope; the filter drops 2 titles (and NULLs)
         assert "Tân Thuận Đông".encode() not in expected
         assert expected.count(b"\n") < everything.count(b"\n") - 50
+
+
+async def test_small_exports_take_the_row_path_large_ones_copy(app, session, monkeypatch):
+    # Compiling the rendered statement costs more than a small file's rows: PostgreSQL's
+    # estimate picks the path, and either path writes the same bytes.
+    w = await make_world(session)
+    await _tricky_sessions(session, w)
+    await session.commit()
+    factory = app.state.session_factory
+    async with factory() as s:
+        columns = await _export_columns(s)
+    stmt = await export_query([])
+    expected = await _python_file(factory, stmt, columns, "vi")
+    taken = []
+
+    async def rows():
+        taken.append("rows")
+        async for chunk in csv_chunks(stream_rows(factory, stmt), columns, "vi", ExportStats()):
+            yield chunk
+
+    async def whole() -> bytes:
+        chunks = csv_by_size(factory, stmt, columns, "vi", ExportStats(), rows)
+        return b"".join([c async for c in chunks])
+
+    assert await export_copy.estimated_rows(factory, stmt) < export_copy.COPY_MIN_ROWS
+    assert await whole() == expected and taken == ["rows"]
+    monkeypatch.setattr(export_copy, "COPY_MIN_ROWS", 0)  # as if PostgreSQL expected many
+    assert await whole() == expected and taken == ["rows"]  # by COPY this time
 
 
 async def test_which_exports_take_the_copy_path(app, session):
