@@ -137,6 +137,8 @@ class _Raises:
         self._memo: dict[Any, set[int]] = {}
 
     def __call__(self, fn: Any) -> set[int]:
+        if not inspect.isroutine(fn) and type(fn).__module__.startswith(PACKAGE):
+            fn = type(fn).__call__  # a dependency that is an instance: read its method
         fn = inspect.unwrap(fn)
         if fn in self._memo:
             return self._memo[fn]

@@ -4,8 +4,10 @@
 (signature, expiry, type), then one statement reads the account, whether the token's device was
 revoked and every scope assignment. On PostgreSQL that statement is plain SQL sent straight to
 asyncpg (prepared once per connection): it is paid by every authenticated request, so it skips
-SQLAlchemy's compilation and ORM loading. SQLite (and PostgreSQL behind PgBouncer) runs the
-generic statement of ``backend.policy.subject``. Nothing is cached across requests: a
+SQLAlchemy's compilation and ORM loading, and a route that needs no session (``GET /me``) runs
+it on a connection borrowed from the pool for that statement alone, with no session opened.
+SQLite (and PostgreSQL behind PgBouncer) runs the generic statement of
+``backend.policy.subject`` in the request's session. Nothing is cached across requests: a
 deactivated account or a revoked device is refused on its very next request.
 """
 
@@ -15,11 +17,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.core import clock, pii
-from backend.core.auth import oauth2_scheme
-from backend.core.db import SessionDep, driver_connection
+from backend.core.auth import TOKEN_URL
+from backend.core.db import driver_connection, get_session, pooled_driver_connection
 from backend.core.errors import Unauthorized
 from backend.core.security import decode_access_token
 from backend.models import User
@@ -74,10 +77,7 @@ FROM user_account u WHERE u.id = $1
 """
 
 
-async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
-    conn = await session.connection()
-    raw = await driver_connection(conn)
-    row = await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today())
+def _caller_of(row, device_id) -> Caller | None:
     if row is None or not row["is_active"] or row["device_revoked"]:
         return None
     subject = Subject(
@@ -93,6 +93,18 @@ async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
     phone = pii.open_phone(row["phone_sealed"], context=PHONE_CONTEXT)
     account = Account(row[0], phone, *(row[i] for i in range(2, 7)))
     return Caller(account, subject, list(row["unit_ids"]), device_id)
+
+
+async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
+    conn = await session.connection()
+    raw = await driver_connection(conn)
+    return _caller_of(await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today()), device_id)
+
+
+async def _read_pooled(engine: AsyncEngine, user_id, device_id) -> Caller | None:
+    async with pooled_driver_connection(engine) as raw:
+        row = await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today())
+    return _caller_of(row, device_id)
 
 
 async def _read_generic(session: AsyncSession, user_id, device_id) -> Caller | None:
@@ -123,31 +135,63 @@ async def read_caller(
     return await _read_generic(session, user_id, device_id)
 
 
-async def current_caller(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Caller:
-    """The signed-in caller with their scope (401 otherwise), one statement per request."""
-    settings = request.app.state.settings
-    claims = decode_access_token(token, secret=settings.secret_key) if token else None
-    if claims is None:
-        raise Unauthorized()
-    try:
-        user_id = uuid.UUID(claims["sub"])
-        device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
-    except (ValueError, TypeError):
-        raise Unauthorized() from None
-    caller = await read_caller(
-        session,
-        user_id=user_id,
-        device_id=device_id,
-        prepared=settings.db_statement_cache_size > 0,
-    )
-    if caller is None:
-        raise Unauthorized()
-    request.state.device_id = device_id
-    return caller
+def _uses_session(dependant) -> bool:
+    return dependant.call is get_session or any(map(_uses_session, dependant.dependencies))
+
+
+_USES_SESSION = "_ttq_uses_session"  # kept on the route object: computed once per route
+
+
+def _route_uses_session(request: Request) -> bool:
+    route = request.scope.get("route")
+    found = getattr(route, _USES_SESSION, None)
+    if found is None:
+        dependant = getattr(route, "dependant", None)
+        found = True if dependant is None else _uses_session(dependant)  # unknown: as before
+        setattr(route, _USES_SESSION, found)
+    return found
+
+
+class _BearerCaller(OAuth2PasswordBearer):
+    """The policy layer's authentication dependency: the bearer token to the caller.
+
+    A security scheme itself (the same OAuth2 password flow the OpenAPI declares), so that
+    FastAPI resolves no sub-dependency for it: each nested dependency cost a route some
+    40-80 µs in-process (bench/cpu_per_request.py), paid by every authenticated request.
+    """
+
+    async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
+        """The signed-in caller with their scope (401 otherwise), one statement per request."""
+        token = await super().__call__(request)
+        settings = request.app.state.settings
+        claims = decode_access_token(token, secret=settings.secret_key) if token else None
+        if claims is None:
+            raise Unauthorized()
+        try:
+            user_id = uuid.UUID(claims["sub"])
+            device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
+        except (ValueError, TypeError):
+            raise Unauthorized() from None
+        engine = request.app.state.engine
+        prepared = settings.db_statement_cache_size > 0
+        if prepared and engine.dialect.name == "postgresql" and not _route_uses_session(request):
+            # The route needs no session (GET /me): no session is opened for the read.
+            caller = await _read_pooled(engine, user_id, device_id)
+        else:
+            # The route's own session (and connection) reads it: one connection per request.
+            session = await get_session(request)
+            caller = await read_caller(
+                session, user_id=user_id, device_id=device_id, prepared=prepared
+            )
+        if caller is None:
+            raise Unauthorized()
+        request.state.device_id = device_id
+        return caller
+
+
+current_caller = _BearerCaller(
+    tokenUrl=TOKEN_URL, scheme_name="OAuth2PasswordBearer", auto_error=False
+)
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

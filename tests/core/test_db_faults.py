@@ -43,6 +43,7 @@ async def test_connection_refused_answers_503(settings):
         async with _client(app) as c:
             token = auth(app, User(id=uuid.uuid4(), phone="+84912345678", role="system_admin"))
             _unavailable(await c.get("/api/v1/users", headers=token))
+            _unavailable(await c.get("/api/v1/me", headers=token))  # no session: the pool's
             _unavailable(
                 await c.post(
                     "/api/v1/auth/token", data={"username": "0912345678", "password": "x" * 10}
@@ -61,6 +62,7 @@ async def test_pool_timeout_answers_503(app, session, database_url):
     try:
         async with tiny.connect(), _client(app) as c:
             _unavailable(await c.get("/api/v1/users", headers=auth(app, admin)))
+            _unavailable(await c.get("/api/v1/me", headers=auth(app, admin)))
     finally:
         await tiny.dispose()
 
