@@ -229,8 +229,11 @@ FIGURES = {
 }
 
 
-# Serves an older checkout with its own code, its pool kept to 4 + 4 like the others here.
+# Serves an older checkout with its own code, its pool sized like TTQ's here (an older
+# checkout may not read these settings).
 LAUNCHER = """
+import os
+
 import backend.main as m
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
@@ -238,7 +241,11 @@ _make = m.make_engine
 
 
 def _small(url, *args, **kwargs):
-    kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=4)
+    kwargs.update(
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=int(os.environ["TTQ_DB_POOL_SIZE"]),
+        max_overflow=int(os.environ["TTQ_DB_MAX_OVERFLOW"]),
+    )
     return _make(url, *args, **kwargs)
 
 
@@ -394,8 +401,8 @@ def main() -> None:
         "TTQ_DATABASE_URL": url,
         "TTQ_ENVIRONMENT": "production",
         "TTQ_SECRET_KEY": SECRET,
-        "TTQ_DB_POOL_SIZE": "4",
-        "TTQ_DB_MAX_OVERFLOW": "4",
+        "TTQ_DB_POOL_SIZE": "8",
+        "TTQ_DB_MAX_OVERFLOW": "0",  # as shipped: no burst connections to close and reopen
         **dict(item.split("=", 1) for item in args.ttq_env),
     }
     bare_env = {

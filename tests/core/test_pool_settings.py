@@ -42,3 +42,12 @@ def test_pgbouncer_mode_turns_statement_caches_off(monkeypatch):
 
     make_engine(PG, Settings.model_construct())
     assert seen["connect_args"] == {"prepared_statement_cache_size": 100}
+
+
+def test_pool_defaults_have_no_overflow_to_churn():
+    # SQLAlchemy closes an overflow connection that comes back while its queue is full, and
+    # under load connections come back in bursts: overflow meant connections closed and
+    # reopened all the time (backend/core/config.py has the measurement).
+    s = Settings.model_construct()
+    assert s.db_max_overflow == 0
+    assert s.db_pool_size >= 10  # what 10 + 10 allowed at most is the same order
