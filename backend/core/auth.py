@@ -20,15 +20,9 @@ TOKEN_URL = "/api/v1/auth/token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-async def current_user(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
-    """The signed-in, active user whose device (if any) has not been revoked."""
-    if not token:
-        raise Unauthorized()
-    claims = decode_access_token(token, secret=request.app.state.settings.secret_key)
+def token_identity(token: str | None, *, secret: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """The user and device ids a valid access token names (401 for any other token)."""
+    claims = decode_access_token(token, secret=secret) if token else None
     if claims is None:
         raise Unauthorized()
     try:
@@ -36,6 +30,16 @@ async def current_user(
         device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
     except (ValueError, TypeError):
         raise Unauthorized() from None
+    return user_id, device_id
+
+
+async def current_user(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    """The signed-in, active user whose device (if any) has not been revoked."""
+    user_id, device_id = token_identity(token, secret=request.app.state.settings.secret_key)
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         raise Unauthorized()

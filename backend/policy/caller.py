@@ -21,10 +21,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.core import clock, pii
-from backend.core.auth import TOKEN_URL
+from backend.core.auth import TOKEN_URL, token_identity
 from backend.core.db import driver_connection, get_session, pooled_driver_connection
 from backend.core.errors import Unauthorized
-from backend.core.security import decode_access_token
 from backend.models import User
 from backend.policy.roles import Role
 from backend.policy.subject import Subject, load_caller
@@ -162,16 +161,9 @@ class _BearerCaller(OAuth2PasswordBearer):
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
         """The signed-in caller with their scope (401 otherwise), one statement per request."""
-        token = await super().__call__(request)
         settings = request.app.state.settings
-        claims = decode_access_token(token, secret=settings.secret_key) if token else None
-        if claims is None:
-            raise Unauthorized()
-        try:
-            user_id = uuid.UUID(claims["sub"])
-            device_id = uuid.UUID(claims["did"]) if claims.get("did") else None
-        except (ValueError, TypeError):
-            raise Unauthorized() from None
+        token = await super().__call__(request)
+        user_id, device_id = token_identity(token, secret=settings.secret_key)
         engine = request.app.state.engine
         prepared = settings.db_statement_cache_size > 0
         if prepared and engine.dialect.name == "postgresql" and not _route_uses_session(request):
