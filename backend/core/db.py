@@ -177,6 +177,36 @@ async def driver_connection(conn: AsyncConnection) -> Any:
 _LOST = (OSError, ConnectionError)
 
 
+def _lost(exc: Exception, driver: Any) -> bool:
+    return isinstance(exc, _LOST) or driver.is_closed()
+
+
+def _reported_lost(exc: Exception) -> sa_exc.OperationalError:
+    # As SQLAlchemy reports a lost connection: the error handlers answer 503, not 500.
+    return sa_exc.OperationalError(None, None, exc, connection_invalidated=True)
+
+
+@asynccontextmanager
+async def session_driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """The driver connection (asyncpg's) under the session's own, for a raw statement.
+
+    A raw statement goes around SQLAlchemy, which therefore never learns that the connection
+    died under it: a connection the server had closed while it sat idle in the pool (a restart,
+    a failover, a proxy's idle timeout) answered 500 to every request that drew it, for as long
+    as the pool kept it. Here it is invalidated (the pool opens a new one) and the request
+    answers 503 with Retry-After.
+    """
+    conn = await session.connection()
+    driver = await driver_connection(conn)
+    try:
+        yield driver
+    except Exception as exc:
+        if not _lost(exc, driver):
+            raise
+        await conn.invalidate(exc)
+        raise _reported_lost(exc) from exc
+
+
 @asynccontextmanager
 async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     """A driver connection (asyncpg's) borrowed from the engine's pool for one short read.
@@ -186,7 +216,8 @@ async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     the read (in-process, bench/cpu_per_request.py: a route that only opens a session and its
     connection, 0.36 ms against 0.11 without; the pool's own checkout and return, ~30 µs).
     The pool works as for a session (waits up to its timeout, opens, recycles, pings); its
-    failures are reported as SQLAlchemy's, so they answer 503 as anywhere else.
+    failures are reported as SQLAlchemy's, so they answer 503 as anywhere else, and a
+    connection found dead is invalidated, as in ``session_driver_connection``.
     """
     dialect = engine.dialect
     try:
@@ -198,11 +229,11 @@ async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     try:
         yield fairy.driver_connection
     except Exception as exc:
-        if not (isinstance(exc, _LOST) or fairy.driver_connection.is_closed()):
+        if not _lost(exc, fairy.driver_connection):
             await greenlet_spawn(fairy.close)
             raise
         await greenlet_spawn(fairy.invalidate, exc)  # closed, not returned to the pool
-        raise sa_exc.OperationalError(None, None, exc, connection_invalidated=True) from exc
+        raise _reported_lost(exc) from exc
     except BaseException:  # cancelled mid-statement (the client hung up): state unknown
         await greenlet_spawn(fairy.invalidate)
         raise

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.db import driver_connection
+from backend.core.db import session_driver_connection
 from backend.models import AuditEvent
 from backend.models.incident import Escalation, Incident, IncidentTimelineEntry
 from backend.models.notification import OutboxEvent
@@ -81,14 +81,13 @@ def encode(value: Any) -> str:
 async def write(session: AsyncSession, new: Incident | None, batches: list[list[dict]]) -> bool:
     """Insert the incident (if any) and every table's rows in one round trip, in the session's
     transaction; False when the incident's id was already taken (nothing written)."""
-    conn = await session.connection()
-    raw = await driver_connection(conn)
     args = [encode(rows) for rows in batches]
     if new is not None:
         args.insert(0, encode(new.model_dump()))
-    if not raw.is_in_transaction():
-        # The session's transaction has not started on this connection yet (asyncpg begins
-        # it with SQLAlchemy's first statement): start it the session's way first.
-        await conn.exec_driver_sql("SELECT 1")
-    found = await raw.fetchval(statement(new is not None), *args)
+    async with session_driver_connection(session) as raw:  # a lost connection: 503, dropped
+        if not raw.is_in_transaction():
+            # The session's transaction has not started on this connection yet (asyncpg begins
+            # it with SQLAlchemy's first statement): start it the session's way first.
+            await (await session.connection()).exec_driver_sql("SELECT 1")
+        found = await raw.fetchval(statement(new is not None), *args)
     return found is not None

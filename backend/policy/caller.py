@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.core import clock, pii
 from backend.core.auth import TOKEN_URL, token_identity
-from backend.core.db import driver_connection, get_session, pooled_driver_connection
+from backend.core.db import get_session, pooled_driver_connection, session_driver_connection
 from backend.core.errors import Unauthorized
 from backend.models import User
 from backend.policy.roles import Role
@@ -95,9 +95,9 @@ def _caller_of(row, device_id) -> Caller | None:
 
 
 async def _read_pg(session: AsyncSession, user_id, device_id) -> Caller | None:
-    conn = await session.connection()
-    raw = await driver_connection(conn)
-    return _caller_of(await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today()), device_id)
+    async with session_driver_connection(session) as raw:
+        row = await raw.fetchrow(_CALLER_SQL, user_id, device_id, clock.today())
+    return _caller_of(row, device_id)
 
 
 async def _read_pooled(engine: AsyncEngine, user_id, device_id) -> Caller | None:
