@@ -8,7 +8,7 @@ import uuid
 import asyncpg.exceptions as pg
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -214,3 +214,27 @@ async def test_a_commit_that_fails_frees_the_key_at_once(app, client, session):
 def settings(settings):
     assert settings.secret_key == TEST_SECRET
     return settings
+
+
+async def test_a_refused_connection_answers_503_with_or_without_a_session(settings, session):
+    # The server is up but refuses the connection ("too many connections", SQLSTATE 53300:
+    # here a role allowed none). GET /me reads the caller on a connection of its own
+    # (PostgreSQL), /users in the route's session: the driver's error must be reported as
+    # SQLAlchemy's on both paths, or the first would answer 500.
+    url = settings.database_url
+    if not url.startswith("postgresql"):
+        pytest.skip("the pooled read is PostgreSQL's")
+    role = f"ttq_refused_{uuid.uuid4().hex[:8]}"
+    await session.execute(text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+    await session.commit()
+    refused = url.replace("postgres@", f"{role}@", 1)
+    app = create_app(settings.model_copy(update={"database_url": refused}))
+    try:
+        async with _client(app) as c:
+            token = auth(app, User(id=uuid.uuid4(), phone="+84912345678", role="system_admin"))
+            _unavailable(await c.get("/api/v1/me", headers=token))
+            _unavailable(await c.get("/api/v1/users", headers=token))
+    finally:
+        await app.state.engine.dispose()
+        await session.execute(text(f"DROP ROLE {role}"))
+        await session.commit()
