@@ -26,7 +26,7 @@ import anyio
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.core.db import driver_connection
+from backend.core.db import session_driver_connection
 from backend.monitoring import export_pg
 from backend.monitoring.exports import BOM, FLUSH_BYTES, Column, ExportStats
 
@@ -171,10 +171,8 @@ async def copy_chunks(
 
 async def estimated_rows(factory: async_sessionmaker[AsyncSession], stmt: Select) -> float:
     """PostgreSQL's estimate of the rows ``stmt`` returns (planned, not run: ~1 ms)."""
-    async with factory() as session:
-        conn = await session.connection()
-        sql, args = statement_and_arguments(stmt, conn.dialect)
-        driver = await driver_connection(conn)
+    async with factory() as session, session_driver_connection(session) as driver:
+        sql, args = statement_and_arguments(stmt, session.get_bind().dialect)
         async with driver.transaction(readonly=True):  # one server connection behind PgBouncer
             plan = await driver.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
     if isinstance(plan, str | bytes):  # decoded already where the engine set a JSON codec
