@@ -114,6 +114,28 @@ async def get_session(request: Request) -> AsyncSession:
     return session
 
 
+def _opens_session(dependant) -> bool:
+    return dependant.call is get_session or any(map(_opens_session, dependant.dependencies))
+
+
+_OPENS_SESSION = "_ttq_opens_session"  # kept on the route object: computed once per route
+
+
+def route_opens_session(request: Request) -> bool:
+    """Whether the matched route's dependencies open the request's session (``SessionDep``).
+
+    Lets a dependency that needs one statement before the route runs (the caller's read)
+    skip the session where the route will not open one. Unknown route: True (as if it did).
+    """
+    route = request.scope.get("route")
+    found = getattr(route, _OPENS_SESSION, None)
+    if found is None:
+        dependant = getattr(route, "dependant", None)
+        found = True if dependant is None else _opens_session(dependant)
+        setattr(route, _OPENS_SESSION, found)
+    return found
+
+
 class _Transaction:
     """The end of a request's transaction, given how the route ended."""
 

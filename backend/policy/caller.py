@@ -22,7 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.core import clock, pii
 from backend.core.auth import TOKEN_URL, token_identity
-from backend.core.db import get_session, pooled_driver_connection, session_driver_connection
+from backend.core.db import (
+    get_session,
+    pooled_driver_connection,
+    route_opens_session,
+    session_driver_connection,
+)
 from backend.core.errors import Unauthorized
 from backend.models import User
 from backend.policy.roles import Role
@@ -134,23 +139,6 @@ async def read_caller(
     return await _read_generic(session, user_id, device_id)
 
 
-def _uses_session(dependant) -> bool:
-    return dependant.call is get_session or any(map(_uses_session, dependant.dependencies))
-
-
-_USES_SESSION = "_ttq_uses_session"  # kept on the route object: computed once per route
-
-
-def _route_uses_session(request: Request) -> bool:
-    route = request.scope.get("route")
-    found = getattr(route, _USES_SESSION, None)
-    if found is None:
-        dependant = getattr(route, "dependant", None)
-        found = True if dependant is None else _uses_session(dependant)  # unknown: as before
-        setattr(route, _USES_SESSION, found)
-    return found
-
-
 class _BearerCaller(OAuth2PasswordBearer):
     """The policy layer's authentication dependency: the bearer token to the caller.
 
@@ -167,7 +155,7 @@ class _BearerCaller(OAuth2PasswordBearer):
         user_id, device_id = token_identity(token, secret=settings.secret_key)
         engine = request.app.state.engine
         prepared = settings.db_statement_cache_size > 0
-        if prepared and engine.dialect.name == "postgresql" and not _route_uses_session(request):
+        if prepared and engine.dialect.name == "postgresql" and not route_opens_session(request):
             # The route needs no session (GET /me): no session is opened for the read.
             caller = await _read_pooled(engine, user_id, device_id)
         else:

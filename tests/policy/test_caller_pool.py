@@ -14,6 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.core.db import make_session_factory
+from backend.models import User
 from backend.policy import caller as caller_module
 from tests.conftest import IS_PG
 from tests.factories import auth, make_user
@@ -114,8 +115,6 @@ async def test_a_connection_lost_while_idle_answers_503_then_the_next_request_wo
 
 
 async def test_an_unknown_account_is_refused_without_a_connection_left_borrowed(app, client):
-    from backend.models import User
-
     stranger = User(id=uuid.uuid4(), phone="+84912345670", role="system_admin")
     r = await client.get("/api/v1/me", headers=auth(app, stranger))
     assert r.status_code == 401
