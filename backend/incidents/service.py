@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from backend.core.config import Settings
-from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.errors import Conflict, DomainError, Invalid, NotFound
 from backend.core.text import fold
 from backend.incidents import transitions, workflow
 from backend.incidents.journal import journal
@@ -22,7 +22,7 @@ from backend.incidents.transitions import UNKNOWN
 from backend.incidents.views import is_reporter
 from backend.models import BoardingHouse, Enterprise, Site, SiteAdminUnit, Team, User
 from backend.models.incident import Incident, IncidentCategory
-from backend.policy import Subject, authorize, get_visible
+from backend.policy import Subject, authorize, get_visible, visible
 
 
 class Stored(NamedTuple):
@@ -45,27 +45,78 @@ def request_hash(body: IncidentPut) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Built once: every report runs both (building a statement and its cache key again cost about
-# 0.1 ms of CPU per run; the compiled SQL is cached by SQLAlchemy either way).
+# Built once: building a statement and its cache key again cost about 0.1 ms of CPU per run
+# (the compiled SQL is cached by SQLAlchemy either way).
 _TAKEN = select(Incident.id).where(Incident.id == bindparam("incident_id"))
-_CATEGORIES = select(IncidentCategory).where(
-    IncidentCategory.code.in_(bindparam("codes", expanding=True))
-)
+_ONE = select(literal(1).label("one")).subquery("one")  # the row the lookups hang from
+_CATEGORY = aliased(IncidentCategory, name="category")
+_SUBTYPE = aliased(IncidentCategory, name="subtype")
 
 
-async def _category(
-    session: AsyncSession, code: str, subtype: str | None
+class Lookups(NamedTuple):
+    """What a report names, as the caller may see it (None: unknown or out of their scope)."""
+
+    team: Team | None
+    category: IncidentCategory | None
+    subtype: IncidentCategory | None
+    house: BoardingHouse | None
+
+
+async def _lookups(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    team_id: uuid.UUID,
+    code: str,
+    subtype: str | None,
+    house_id: uuid.UUID | None,
+) -> Lookups:
+    """The team, category, sub-type and house of a report in one statement, not four.
+
+    Each is outer-joined to a one-row anchor on its id and, for the team and the house, on the
+    policy's visibility rule (``visible``, as ``get_visible`` applies it): a row the caller may
+    not see comes back as None, exactly as ``get_visible`` would have raised NotFound for it.
+    Bound parameters keep one statement shape (a house id of None matches nothing).
+    """
+    stmt = (
+        select(Team, _CATEGORY, _SUBTYPE, BoardingHouse)
+        .select_from(_ONE)
+        .outerjoin(
+            Team,
+            and_(
+                Team.id == bindparam("team_id", team_id),
+                Team.deleted_at.is_(None),
+                visible(subject, Team),
+            ),
+        )
+        .outerjoin(_CATEGORY, _CATEGORY.code == bindparam("code", code))
+        .outerjoin(
+            _SUBTYPE,
+            _SUBTYPE.code == bindparam("subtype_code", f"{code}.{subtype}" if subtype else None),
+        )
+        .outerjoin(
+            BoardingHouse,
+            and_(
+                BoardingHouse.id == bindparam("house_id", house_id),
+                BoardingHouse.deleted_at.is_(None),
+                visible(subject, BoardingHouse),
+            ),
+        )
+    )
+    return Lookups(*(await session.execute(stmt)).one())
+
+
+def _checked_category(
+    found: Lookups, code: str, subtype: str | None
 ) -> tuple[IncidentCategory, IncidentCategory | None]:
-    """The category and sub-type rows, in one query (they stay in the identity map for routing
-    and the answer's redaction rules)."""
-    codes = [code] if subtype is None else [code, f"{code}.{subtype}"]
-    rows = {row.code: row for row in (await session.scalars(_CATEGORIES, {"codes": codes})).all()}
-    category = rows.get(code)
+    """The category and sub-type rows (they stay in the identity map for routing and the
+    answer's redaction rules), or 422 ``unknown_category``."""
+    category = found.category
     if category is None or category.parent_code is not None or not category.active:
         raise Invalid(code="unknown_category", category=code)
     sub = None
     if subtype is not None:
-        sub = rows.get(f"{code}.{subtype}")
+        sub = found.subtype
         if sub is None or sub.parent_code != code or not sub.active:
             raise Invalid(code="unknown_category", category=code, subtype=subtype)
     return category, sub
@@ -78,12 +129,12 @@ async def _visible_or(session, subject, model, obj_id, code):
         raise Invalid(code=code, id=str(obj_id)) from None
 
 
-async def _team(session: AsyncSession, subject: Subject, team_id: uuid.UUID | None) -> Team:
+def _team_id(subject: Subject, team_id: uuid.UUID | None) -> uuid.UUID:
     if team_id is None:
         if len(subject.team_ids) != 1:
             raise Invalid(code="team_required")
         team_id = next(iter(subject.team_ids))
-    return await _visible_or(session, subject, Team, team_id, "unknown_team")
+    return team_id
 
 
 async def _site_ward(session: AsyncSession, site_id: uuid.UUID) -> uuid.UUID | None:
@@ -129,22 +180,84 @@ async def put_incident(
     settings: Settings,
     now: datetime,
 ) -> Stored:
-    """Create an incident under the phone's id; an identical re-send returns the stored one."""
+    """Create an incident under the phone's id; an identical re-send returns the stored one.
+
+    A new report is not preceded by a query for its id (one round trip on the hot path): the
+    write finds a taken id itself (nothing of this request is then written), and a report that
+    fails a check is looked up before the error is answered, so that a re-send is answered
+    from what is stored even when it would no longer pass (its team or house handed over, its
+    category retired since).
+    """
     digest = request_hash(body)
-    if await session.scalar(_TAKEN, {"incident_id": incident_id}):
+    try:
+        # ``_held`` keeps the rows checked until the routing is done: the session's identity
+        # map keeps rows only while something refers to them, and routing reads the category
+        # there (dropped, it cost one more SELECT).
+        incident, _held = await _new_incident(
+            session,
+            subject=subject,
+            incident_id=incident_id,
+            body=body,
+            digest=digest,
+            sealer=sealer,
+            now=now,
+        )
+        opened = await _record_new(
+            session,
+            incident=incident,
+            subject=subject,
+            body=body,
+            sealer=sealer,
+            settings=settings,
+            now=now,
+        )
+    except DomainError:
+        journal(session).discard()  # nothing of this attempt may be written by a later step
+        if not await session.scalar(_TAKEN, {"incident_id": incident_id}):
+            raise
+        opened = None
+    if opened is None:  # the id was taken: a re-send, or another request's report
         return Stored(
             await _replay(
                 session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
             ),
             False,
         )
+    return Stored(incident, True, opened or None)
+
+
+async def _new_incident(
+    session: AsyncSession,
+    *,
+    subject: Subject,
+    incident_id: uuid.UUID,
+    body: IncidentPut,
+    digest: str,
+    sealer: Sealer,
+    now: datetime,
+) -> tuple[Incident, Lookups]:
+    """The new incident as the report describes it, checked against the taxonomy and the
+    caller's scope (422 for what they name but may not see), not yet written; with the rows
+    it was checked against."""
     authorize(subject, "incident.create")
-    team = await _team(session, subject, body.team_id)
-    category, sub = await _category(session, body.category, body.subtype)
+    team_id = _team_id(subject, body.team_id)
+    found = await _lookups(
+        session,
+        subject,
+        team_id=team_id,
+        code=body.category,
+        subtype=body.subtype,
+        house_id=body.house_id,
+    )
+    team = found.team
+    if team is None:
+        raise Invalid(code="unknown_team", id=str(team_id))
+    category, sub = _checked_category(found, body.category, body.subtype)
     _check_labour(body, (sub or category).labour_fields or category.labour_fields)
-    house = site = None
-    if body.house_id:
-        house = await _visible_or(session, subject, BoardingHouse, body.house_id, "unknown_house")
+    house = found.house
+    if body.house_id and house is None:
+        raise Invalid(code="unknown_house", id=str(body.house_id))
+    site = None
     site_id = body.site_id or (house.site_id if house else None)
     if body.site_id:
         site = await _visible_or(session, subject, Site, body.site_id, "unknown_site")
@@ -210,23 +323,7 @@ async def put_incident(
         incident.persons_sealed = sealer.seal(
             [p.model_dump(mode="json") for p in body.persons_involved], bound_to=incident.id
         )
-    created = await _record_new(
-        session,
-        incident=incident,
-        subject=subject,
-        body=body,
-        sealer=sealer,
-        settings=settings,
-        now=now,
-    )
-    if created is None:
-        return Stored(
-            await _replay(
-                session, subject=subject, incident_id=incident_id, digest=digest, sealer=sealer
-            ),
-            False,
-        )
-    return Stored(incident, True, created or None)
+    return incident, found
 
 
 async def _record_new(session, *, incident, subject, body, sealer, settings, now):

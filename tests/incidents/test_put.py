@@ -1,9 +1,11 @@
 """Reporting: the idempotent PUT, its validation, and the `incident` kind of the batch upload."""
 
 import uuid
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
+from backend.models import BoardingHouse
 from backend.models.incident import Incident, IncidentTimelineEntry
 from tests.factories import auth, make_user
 from tests.incidents.world import body, report, stored
@@ -41,6 +43,81 @@ async def test_put_replay_after_progress_still_200(app, client, city):
     )
     again = await report(client, app, city.member_a, iid)
     assert again.status_code == 200 and again.json()["status"] == "triaged"
+
+
+async def test_a_resend_is_answered_from_what_is_stored_even_if_it_would_no_longer_pass(
+    app, client, session, city
+):
+    """A new report is not preceded by a lookup of its id: a re-send that now fails a check
+    (its house closed since) still gets the stored report, and nothing more is written."""
+    iid = uuid.uuid4()
+    first = await report(client, app, city.member_a, iid, house_id=str(city.house_q.id))
+    assert first.status_code == 201, first.text
+    await session.execute(
+        update(BoardingHouse)
+        .where(BoardingHouse.id == city.house_q.id)
+        .values(deleted_at=datetime.now(UTC))
+    )
+    await session.commit()
+    again = await report(client, app, city.member_a, iid, house_id=str(city.house_q.id))
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == str(iid) and again.headers["etag"] == first.headers["etag"]
+    other = await report(client, app, city.member_a, iid, house_id=str(city.house_q.id), severity=2)
+    assert other.status_code == 409 and other.json()["code"] == "incident_conflict"
+    outside = await report(client, app, city.leader_b, iid, house_id=str(city.house_q.id))
+    assert outside.status_code == 404  # not theirs to see, and not theirs to learn it exists
+    fresh = await report(client, app, city.member_a, house_id=str(city.house_q.id))
+    assert fresh.status_code == 422 and fresh.json()["code"] == "unknown_house"
+    lines = select(func.count()).where(IncidentTimelineEntry.incident_id == iid)
+    assert await session.scalar(lines) == 3  # created, submitted, routed: once each
+    assert await session.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+async def test_a_union_officer_names_houses_of_their_subtree_only(app, client, city):
+    """The house is checked by the policy's rule for the caller's role (joined into the report's
+    one lookup), as for a team member."""
+    r = await report(
+        client, app, city.officer_gx, team_id=str(city.team_a.id), house_id=str(city.house_q.id)
+    )
+    assert r.status_code == 201, r.text
+    r = await report(
+        client, app, city.officer_gx, team_id=str(city.team_a.id), house_id=str(city.house_b.id)
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_house"
+    r = await report(
+        client, app, city.officer_y, team_id=str(city.team_b.id), house_id=str(city.house_b.id)
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_a_new_report_reads_what_it_names_in_one_statement(app, client, city):
+    """Team, category, sub-type and house in one SELECT; no lookup of the id before the write."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        r = await report(
+            client,
+            app,
+            city.member_a,
+            category="trafficking",
+            subtype="job_offer",
+            house_id=str(city.house_a.id),
+        )
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
+    assert r.status_code == 201, r.text
+    lookups = [s for s in seen if ") AS one LEFT OUTER JOIN team ON" in s]
+    assert len(lookups) == 1, seen
+    for table in ("team", "boarding_house", "incident_category"):
+        assert not any(s.startswith("SELECT") and f" FROM {table} " in f"{s} " for s in seen), (
+            table,
+            seen,
+        )
+    assert not any(s.startswith("SELECT incident.id FROM incident") for s in seen), seen
 
 
 async def test_location_decides_jurisdiction(app, client, session, city):
