@@ -13,7 +13,7 @@ from backend.audit.router import router as audit_router
 from backend.console.router import install as install_console
 from backend.core import pii
 from backend.core.config import Settings, get_settings
-from backend.core.db import make_engine, make_session_factory
+from backend.core.db import make_engine, make_session_factory, make_statement_session_factory
 from backend.core.errors import install_error_handlers
 from backend.core.heap import settle_heap
 from backend.core.logging import RequestContextMiddleware, configure_logging
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.statement_session_factory = make_statement_session_factory(engine, settings)
     app.state.expected_heads = head_revisions(settings.database_url)
 
     install_error_handlers(app)

@@ -1,7 +1,7 @@
 """Engines and sessions: one code path for SQLite (embedded default) and PostgreSQL."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -102,37 +102,74 @@ async def get_session(request: Request) -> AsyncSession:
     same exit stack keeps what mattered: the commit happens before the answer is sent, so a
     failed commit can never be reported to a phone as success.
     """
+    return _open_session(request, request.app.state.session_factory)
+
+
+async def get_statement_session(request: Request) -> AsyncSession:
+    """The request's session for a route whose writes are all one statement: each statement
+    commits on its own (no BEGIN and COMMIT round trips), on PostgreSQL with prepared
+    statements; elsewhere the ordinary one (``get_session``).
+
+    Why only there: behind PgBouncer in transaction mode (statement cache 0) a statement's
+    prepare and execute must share a transaction, and SQLite's writes go in several
+    statements (backend/incidents/journal.py).
+    """
+    factory = getattr(request.app.state, "statement_session_factory", None)
+    return _open_session(request, factory or request.app.state.session_factory)
+
+
+def make_statement_session_factory(
+    engine: AsyncEngine, settings: Settings
+) -> async_sessionmaker[AsyncSession] | None:
+    """Sessions whose statements commit one by one (see ``get_statement_session``), or None
+    where that would be wrong."""
+    if engine.dialect.name != "postgresql" or settings.db_statement_cache_size == 0:
+        return None
+    # The same pool: a connection is set to autocommit when checked out for such a session
+    # and back when returned (a flag of the driver adapter: no round trip).
+    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def _open_session(request: Request, factory: async_sessionmaker[AsyncSession]) -> AsyncSession:
     session = request.scope.get(_SESSION_KEY)
     if session is not None:
         return session
     stack = request.scope.get(_FUNCTION_STACK)
     if stack is None:  # a FastAPI without that stack: fail loudly rather than never commit
         raise RuntimeError("FastAPI did not provide the route's exit stack")
-    session = request.app.state.session_factory()
+    session = factory()
     stack.push_async_exit(_Transaction(request, session).end)
     request.scope[_SESSION_KEY] = session
     return session
 
 
-def _opens_session(dependant) -> bool:
-    return dependant.call is get_session or any(map(_opens_session, dependant.dependencies))
+_OPENERS = (get_session, get_statement_session)
 
 
-_OPENS_SESSION = "_ttq_opens_session"  # kept on the route object: computed once per route
+def _opener(dependant) -> Callable[[Request], Awaitable[AsyncSession]] | None:
+    if dependant.call in _OPENERS:
+        return dependant.call
+    return next(filter(None, map(_opener, dependant.dependencies)), None)
 
 
-def route_opens_session(request: Request) -> bool:
-    """Whether the matched route's dependencies open the request's session (``SessionDep``).
+_OPENER = "_ttq_session_opener"  # kept on the route object: computed once per route
+
+
+def route_session(request: Request) -> Callable[[Request], Awaitable[AsyncSession]] | None:
+    """The session dependency the matched route uses (``get_session`` or
+    ``get_statement_session``), or None when it opens none.
 
     Lets a dependency that needs one statement before the route runs (the caller's read)
-    skip the session where the route will not open one. Unknown route: True (as if it did).
+    open the route's own kind of session, or skip it where the route will open none. Unknown
+    route: ``get_session`` (as if it used one).
     """
     route = request.scope.get("route")
-    found = getattr(route, _OPENS_SESSION, None)
-    if found is None:
+    found = getattr(route, _OPENER, False)
+    if found is False:
         dependant = getattr(route, "dependant", None)
-        found = True if dependant is None else _opens_session(dependant)
-        setattr(route, _OPENS_SESSION, found)
+        found = get_session if dependant is None else _opener(dependant)
+        if route is not None:
+            setattr(route, _OPENER, found)
     return found
 
 
@@ -179,6 +216,7 @@ class _Transaction:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+StatementSessionDep = Annotated[AsyncSession, Depends(get_statement_session)]
 
 
 async def driver_connection(conn: AsyncConnection) -> Any:

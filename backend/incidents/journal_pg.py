@@ -73,6 +73,11 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+def _commits_each_statement(session: AsyncSession) -> bool:
+    # backend/core/db.get_statement_session: no transaction to begin first.
+    return session.get_bind().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 def encode(value: Any) -> str:
     """JSON for jsonb_populate_record(set): uuids and aware datetimes as text."""
     return json.dumps(value, default=_plain, ensure_ascii=False, separators=(",", ":"))
@@ -80,12 +85,14 @@ def encode(value: Any) -> str:
 
 async def write(session: AsyncSession, new: Incident | None, batches: list[list[dict]]) -> bool:
     """Insert the incident (if any) and every table's rows in one round trip, in the session's
-    transaction; False when the incident's id was already taken (nothing written)."""
+    transaction, or alone in a session whose statements commit one by one (one statement: all
+    of it or none either way); False when the incident's id was already taken (nothing
+    written)."""
     args = [encode(rows) for rows in batches]
     if new is not None:
         args.insert(0, encode(new.model_dump()))
     async with session_driver_connection(session) as raw:  # a lost connection: 503, dropped
-        if not raw.is_in_transaction():
+        if not raw.is_in_transaction() and not _commits_each_statement(session):
             # The session's transaction has not started on this connection yet (asyncpg begins
             # it with SQLAlchemy's first statement): start it the session's way first.
             await (await session.connection()).exec_driver_sql("SELECT 1")

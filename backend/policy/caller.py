@@ -25,7 +25,7 @@ from backend.core.auth import TOKEN_URL, token_identity
 from backend.core.db import (
     get_session,
     pooled_driver_connection,
-    route_opens_session,
+    route_session,
     session_driver_connection,
 )
 from backend.core.errors import Unauthorized
@@ -155,12 +155,13 @@ class _BearerCaller(OAuth2PasswordBearer):
         user_id, device_id = token_identity(token, secret=settings.secret_key)
         engine = request.app.state.engine
         prepared = settings.db_statement_cache_size > 0
-        if prepared and engine.dialect.name == "postgresql" and not route_opens_session(request):
+        opener = route_session(request)
+        if prepared and engine.dialect.name == "postgresql" and opener is None:
             # The route needs no session (GET /me): no session is opened for the read.
             caller = await _read_pooled(engine, user_id, device_id)
         else:
             # The route's own session (and connection) reads it: one connection per request.
-            session = await get_session(request)
+            session = await (opener or get_session)(request)
             caller = await read_caller(
                 session, user_id=user_id, device_id=device_id, prepared=prepared
             )
