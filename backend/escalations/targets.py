@@ -44,30 +44,12 @@ def path_ids(path: str) -> list[uuid.UUID]:
     return [uuid.UUID(hex=part) for part in path.strip("/").split("/") if part]
 
 
-# The ladder's statements are built once per model or column, with bound parameters: every
-# routed incident runs two or three of them, and building a statement and its cache key again
-# cost about 0.1 ms of CPU each (SQLAlchemy then finds the compiled SQL in its cache either way).
-@cache
-def _people_statement(column):
-    return (
-        select(column, User.id)
-        .join(UserScope, UserScope.user_id == User.id)
-        .where(
-            User.role == bindparam("role"),
-            User.is_active.is_(True),
-            column.in_(bindparam("unit_ids", expanding=True)),
-        )
-        .order_by(User.full_name, User.id)
-    )
-
-
 # Deeper than any real tree (city, district, ward / federation, district union, grassroots):
 # only there so that a corrupted parent link can never make the walk loop.
 _MAX_LEVELS = 16
 
 
-@cache
-def _ancestors_statement(model):
+def _up_from(model):
     # A unit and the units above it by parent links, in one round trip (the materialized path
     # needs its own read first, then the units: two); each level is a primary-key lookup.
     base = (
@@ -76,27 +58,45 @@ def _ancestors_statement(model):
         .cte("up", recursive=True)
     )
     parent = aliased(model, name="parent")
-    up = base.union_all(
+    return base.union_all(
         select(parent.id, parent.parent_id, base.c.level + 1).where(
             parent.id == base.c.parent_id, base.c.level < _MAX_LEVELS
         )
     )
+
+
+# The ladder's statements are built once per model or column, with bound parameters: every
+# routed incident runs one or two of them, and building a statement and its cache key again
+# cost about 0.1 ms of CPU each (SQLAlchemy then finds the compiled SQL in its cache either way).
+@cache
+def _ancestors_statement(model):
+    up = _up_from(model)
     return select(model).join(up, model.id == up.c.id).where(model.deleted_at.is_(None))
 
 
-async def people_of(
-    session: AsyncSession, *, role: Role, column, unit_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Active users of a role assigned to each unit, in a stable order (by name)."""
-    if not unit_ids:
-        return {}
-    rows = await session.execute(
-        _people_statement(column), {"role": role.value, "unit_ids": list(unit_ids)}
+@cache
+def _ancestors_with_people_statement(model, column):
+    # The units above, each beside the active people of a role assigned to it (one row per
+    # person, one row with none for a unit without anybody), nearest unit first: the ladder's
+    # rungs and their people in one round trip instead of two or more.
+    up = _up_from(model)
+    people = (
+        select(column.label("unit_id"), User.id.label("user_id"), User.full_name.label("name"))
+        .join(UserScope, UserScope.user_id == User.id)
+        .where(
+            User.role == bindparam("role"),
+            User.is_active.is_(True),
+            column.in_(select(up.c.id)),
+        )
+        .subquery("people")
     )
-    found: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for unit_id, user_id in rows.all():
-        found.setdefault(unit_id, []).append(user_id)
-    return found
+    return (
+        select(model, people.c.user_id)
+        .join(up, model.id == up.c.id)
+        .outerjoin(people, people.c.unit_id == model.id)
+        .where(model.deleted_at.is_(None))
+        .order_by(model.depth.desc(), people.c.name, people.c.user_id)
+    )
 
 
 def _unit_rungs(kind: str, unit_id: uuid.UUID, label: str, people: list[uuid.UUID], **target):
@@ -135,13 +135,20 @@ async def _police_walk(session: AsyncSession, incident: Incident) -> AsyncIterat
 
 async def _union_walk(session: AsyncSession, union_unit_id: uuid.UUID | None):
     """The union part of a ladder: a union unit's officers, then up the union tree."""
-    for unit in await _ancestors(session, UnionUnit, union_unit_id):
-        people = await people_of(
-            session, role=Role.union_officer, column=UserScope.union_unit_id, unit_ids=[unit.id]
-        )
-        for rung in _unit_rungs(
-            UNION, unit.id, unit.name, people.get(unit.id, []), union_unit_id=unit.id
-        ):
+    if union_unit_id is None:
+        return
+    column = UserScope.union_unit_id
+    rows = await session.execute(
+        _ancestors_with_people_statement(UnionUnit, column),
+        {"unit_id": union_unit_id, "role": Role.union_officer.value},
+    )
+    units: dict[uuid.UUID, tuple[UnionUnit, list[uuid.UUID]]] = {}
+    for unit, user_id in rows.all():
+        people = units.setdefault(unit.id, (unit, []))[1]
+        if user_id is not None:
+            people.append(user_id)
+    for unit, people in units.values():
+        for rung in _unit_rungs(UNION, unit.id, unit.name, people, union_unit_id=unit.id):
             yield rung
 
 

@@ -144,6 +144,21 @@ async def test_union_fallback_up_its_tree(app, client, session, city):
     assert esc.recipient_user_ids == _ids([city.officer_x])
 
 
+async def test_a_union_units_officers_are_told_by_name_first_then_the_others(
+    app, client, session, city
+):
+    # The rung and its people come in one statement (backend/escalations/targets.py): the
+    # nearest unit's officer first by name, the unit's others next, then the unit above.
+    first_by_name = await make_user(session, role="union_officer", units=[city.grassroots_x])
+    first_by_name.full_name = "An Nguyễn"  # before "Cán bộ CĐCS" (officer_gx)
+    await make_user(session, role="union_officer", units=[city.grassroots_x], active=False)
+    await session.commit()
+    r = await report(client, app, city.member_a)
+    esc = await _first(session, r.json()["id"])
+    assert esc.union_unit_id == city.grassroots_x.id and esc.rung_key.endswith(":primary")
+    assert esc.recipient_user_ids == _ids([first_by_name])
+
+
 async def test_escalations_route(app, client, city):
     iid = (await report(client, app, city.member_a, category="drugs")).json()["id"]
     r = await client.get(f"/api/v1/incidents/{iid}/escalations", headers=auth(app, city.police_a1))
