@@ -4,6 +4,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, literal, select
@@ -62,6 +63,15 @@ _TEAM_NAMED = and_(Team.id == bindparam("team_id"), Team.deleted_at.is_(None))
 _HOUSE_NAMED = and_(BoardingHouse.id == bindparam("house_id"), BoardingHouse.deleted_at.is_(None))
 
 
+@lru_cache(maxsize=1024)
+def _lookup_statement(team_rule, house_rule):
+    """The lookup for one caller's rules (the policy builds each once per caller and day, so a
+    repeat caller's statement is this same object, its cache key already computed)."""
+    return _LOOKUP.outerjoin(Team, and_(_TEAM_NAMED, team_rule)).outerjoin(
+        BoardingHouse, and_(_HOUSE_NAMED, house_rule)
+    )
+
+
 class Lookups(NamedTuple):
     """What a report names, as the caller may see it (None: unknown or out of their scope)."""
 
@@ -87,9 +97,7 @@ async def _lookups(
     not see comes back as None, exactly as ``get_visible`` would have raised NotFound for it.
     Bound parameters keep one statement shape (a house id of None matches nothing).
     """
-    stmt = _LOOKUP.outerjoin(Team, and_(_TEAM_NAMED, visible(subject, Team))).outerjoin(
-        BoardingHouse, and_(_HOUSE_NAMED, visible(subject, BoardingHouse))
-    )
+    stmt = _lookup_statement(visible(subject, Team), visible(subject, BoardingHouse))
     params = {
         "team_id": team_id,
         "code": code,

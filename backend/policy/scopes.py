@@ -1,11 +1,13 @@
 """The one place that decides which rows a subject may see, and whether they may act on them."""
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core import clock
 from backend.core.errors import Forbidden, NotFound
 from backend.models import AdminUnit, AuditEvent, UnionUnit, User
 from backend.policy.roles import PERMISSIONS, Role
@@ -55,14 +57,26 @@ RULES: dict[type, Rule] = {
 def register_rule(model: type, rule: Rule) -> None:
     """Domains declare their model's visibility rule here, at import time."""
     RULES[model] = rule
+    _built.cache_clear()
+
+
+# A rule is a pure function of the subject and of today (current team cover and membership):
+# built once per (model, subject, day) and shared by every request of that caller, instead of
+# rebuilt each time (a house rule's subqueries cost ~0.2 ms of CPU to build, and a new
+# expression also has its statement's cache key computed again). Bounded: a city has a few
+# thousand scopes, and an evicted one is only built again.
+@lru_cache(maxsize=4096)
+def _built(model: type, subject: Subject, today) -> ColumnElement[bool]:
+    try:
+        rule = RULES[model]
+    except KeyError:
+        raise RuntimeError(f"no visibility rule for {model.__name__}") from None
+    return rule(subject)
 
 
 def visible(subject: Subject, model: type) -> ColumnElement[bool]:
     """The WHERE clause limiting ``model`` to what ``subject`` may see."""
-    try:
-        return RULES[model](subject)
-    except KeyError:
-        raise RuntimeError(f"no visibility rule for {model.__name__}") from None
+    return _built(model, subject, clock.today())
 
 
 def scoped(stmt: Select, subject: Subject, model: type) -> Select:
