@@ -20,6 +20,7 @@ from backend.escalations.rules import ack_window
 from backend.escalations.targets import Rung
 from backend.incidents.timeline import Actor, touch
 from backend.models import AdminUnit, User
+from backend.models.base import built
 from backend.models.incident import Escalation, Incident
 from backend.notifications import fallback
 from backend.policy import Role, load_subject, visible
@@ -83,7 +84,8 @@ async def open_escalation(
     """
     if not fresh:
         await _close_open(session, incident, "superseded", now)
-    escalation = Escalation(
+    escalation = built(
+        Escalation,
         id=uuid.uuid4(),
         incident_id=incident.id,
         level=level,

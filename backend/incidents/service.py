@@ -22,6 +22,7 @@ from backend.incidents.timeline import Actor, incident_snapshot
 from backend.incidents.transitions import UNKNOWN
 from backend.incidents.views import is_reporter
 from backend.models import BoardingHouse, Enterprise, Site, SiteAdminUnit, Team, User
+from backend.models.base import built
 from backend.models.incident import Incident, IncidentCategory
 from backend.policy import Subject, authorize, get_visible, visible
 
@@ -279,7 +280,9 @@ async def _new_incident(
     ward = house.admin_unit_id if house else None
     if ward is None and site is not None:
         ward = await _site_ward(session, site.id)
-    incident = Incident(
+    # built(): the row as computed here, without the ORM's per-field events (see its note).
+    incident = built(
+        Incident,
         id=incident_id,
         team_id=team.id,
         category=category.code,
