@@ -47,7 +47,7 @@ def snapshot(obj: SQLModel | None, *, exclude: set[str] | None = None) -> dict[s
     if obj is None:
         return None
     drop = SECRET_FIELDS | INDEX_FIELDS | (exclude or set())
-    return {k: v for k, v in obj.model_dump(mode="json").items() if k not in drop}
+    return obj.model_dump(mode="json", exclude=drop)  # sealed blobs are not even serialized
 
 
 async def record(
