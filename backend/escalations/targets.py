@@ -65,15 +65,9 @@ def _up_from(model):
     )
 
 
-# The ladder's statements are built once per model or column, with bound parameters: every
+# The ladder's statement is built once per model and column, with bound parameters: every
 # routed incident runs one or two of them, and building a statement and its cache key again
 # cost about 0.1 ms of CPU each (SQLAlchemy then finds the compiled SQL in its cache either way).
-@cache
-def _ancestors_statement(model):
-    up = _up_from(model)
-    return select(model).join(up, model.id == up.c.id).where(model.deleted_at.is_(None))
-
-
 @cache
 def _ancestors_with_people_statement(model, column):
     # The units above, each beside the active people of a role assigned to it (one row per
@@ -109,45 +103,48 @@ def _unit_rungs(kind: str, unit_id: uuid.UUID, label: str, people: list[uuid.UUI
     return rungs
 
 
-async def _ancestors(session: AsyncSession, model, unit_id: uuid.UUID | None):
-    """A unit and the units above it, nearest first (deleted ones skipped)."""
+async def _units_with_people(session: AsyncSession, model, column, unit_id, role: Role):
+    """A unit and the units above it, nearest first (deleted ones skipped), each with its
+    active people of ``role`` by name: one statement for the whole ladder."""
     if unit_id is None:
         return []
-    units = (await session.scalars(_ancestors_statement(model), {"unit_id": unit_id})).all()
-    return sorted(units, key=lambda u: -u.depth)
+    units: dict[uuid.UUID, tuple] = {}
+    rows = await session.execute(
+        _ancestors_with_people_statement(model, column), {"unit_id": unit_id, "role": role.value}
+    )
+    for unit, user_id in rows.all():
+        people = units.setdefault(unit.id, (unit, []))[1]
+        if user_id is not None and user_id not in people:  # two assignments, one person
+            people.append(user_id)
+    return list(units.values())
 
 
 async def _police_walk(session: AsyncSession, incident: Incident) -> AsyncIterator[Rung]:
     """The police part of an incident's ladder: site, ward, then up the admin tree.
 
-    Who is assigned where comes from the teams domain's jurisdictions (``liaisons_for``).
+    The site's liaisons come from the teams domain's jurisdictions (``liaisons_for``); the
+    ward's and those above from the same assignments (``UserScope.admin_unit_id``), read with
+    the units in one statement, in ``liaisons_for``'s order (name, then id).
     """
     if incident.site_id:
         site = await session.get(Site, incident.site_id)
         people = [u.id for u in await liaisons_for(session, site_id=site.id)]
         for rung in _unit_rungs(POLICE, site.id, site.name, people, site_id=site.id):
             yield rung
-    for unit in await _ancestors(session, AdminUnit, incident.admin_unit_id):
-        people = [u.id for u in await liaisons_for(session, admin_unit_id=unit.id)]
+    column = UserScope.admin_unit_id
+    ladder = await _units_with_people(
+        session, AdminUnit, column, incident.admin_unit_id, Role.police_liaison
+    )
+    for unit, people in ladder:
         for rung in _unit_rungs(POLICE, unit.id, unit.name, people, admin_unit_id=unit.id):
             yield rung
 
 
 async def _union_walk(session: AsyncSession, union_unit_id: uuid.UUID | None):
     """The union part of a ladder: a union unit's officers, then up the union tree."""
-    if union_unit_id is None:
-        return
     column = UserScope.union_unit_id
-    rows = await session.execute(
-        _ancestors_with_people_statement(UnionUnit, column),
-        {"unit_id": union_unit_id, "role": Role.union_officer.value},
-    )
-    units: dict[uuid.UUID, tuple[UnionUnit, list[uuid.UUID]]] = {}
-    for unit, user_id in rows.all():
-        people = units.setdefault(unit.id, (unit, []))[1]
-        if user_id is not None:
-            people.append(user_id)
-    for unit, people in units.values():
+    ladder = await _units_with_people(session, UnionUnit, column, union_unit_id, Role.union_officer)
+    for unit, people in ladder:
         for rung in _unit_rungs(UNION, unit.id, unit.name, people, union_unit_id=unit.id):
             yield rung
 

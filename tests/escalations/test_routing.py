@@ -2,7 +2,10 @@
 
 import uuid
 
+from sqlalchemy import event
+
 from tests.factories import auth, make_user
+from tests.factories_teams import make_liaison
 from tests.incidents.world import act, escalations, outbox, report, stored, timeline
 
 
@@ -183,3 +186,29 @@ async def test_union_walk_passes_a_deleted_unit(app, client, session, city):
     esc = await _first(session, r.json()["id"])
     assert esc.target_kind == "union" and esc.union_unit_id == city.fed.id
     assert esc.recipient_user_ids == _ids([fed_officer])
+
+
+async def test_police_ladder_units_and_liaisons_come_in_one_statement(app, client, session, city):
+    # As the union's: the ward and the units above with their active liaisons, by name, in
+    # one statement (not one for the units and one per unit for its liaisons).
+    first_by_name = await make_liaison(session, admin_units=[city.ward_a])
+    first_by_name.full_name = "An Trần"  # before "Công an A1"
+    away = await make_liaison(session, admin_units=[city.ward_a])
+    away.full_name, away.is_active = "A Lê", False
+    await session.commit()
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        r = await report(client, app, city.member_a, category="trafficking", severity=2)
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
+    esc = await _first(session, r.json()["id"])
+    assert esc.admin_unit_id == city.ward_a.id and esc.recipient_user_ids == _ids([first_by_name])
+    ladder = [s for s in seen if "RECURSIVE" in s]
+    assert len(ladder) == 1 and "admin_unit" in ladder[0] and "user_scope" in ladder[0], seen
+    liaisons = "FROM user_account JOIN user_scope ON user_scope.user_id = user_account.id"
+    assert not [s for s in seen if liaisons in s and "RECURSIVE" not in s], seen
