@@ -227,6 +227,9 @@ FIGURES = {
     # is the price of the user and scope (TTQ) or of the one SELECT (bare).
     "ping": ("get_me.lua", "/healthz", "/bare/ping", "PATH_GET"),
 }
+# bench/floor_app.py (``--floor``): FastAPI, TTQ's body model, token check and caller read, then
+# the bare insert. TTQ cannot beat it: its ratio to bare bounds any FastAPI implementation.
+FLOOR_PATHS = {"incident": "/floor/incidents/"}
 
 
 # Serves an older checkout with its own code, its pool sized like TTQ's here (an older
@@ -287,6 +290,8 @@ def run_figure(figure, servers, world, args) -> dict:
     }
     if "ref" in servers:
         sides["ref"] = (servers["ref"], {**base_env, key: ttq_path})
+    if "floor" in servers and figure in FLOOR_PATHS:
+        sides["floor"] = (servers["floor"], {**base_env, key: FLOOR_PATHS[figure]})
     results: dict[str, list[dict]] = {name: [] for name in sides}
     for server, env in sides.values():  # warm-up: connections, plans, caches
         wrk(f"http://127.0.0.1:{server.port}", script, env, args.connections, 3)
@@ -350,6 +355,13 @@ def run_figure(figure, servers, world, args) -> dict:
             f"{r['cpu'] / b['cpu']:.2f}x; TTQ/ref req/s {t['rps'] / r['rps']:.2f}x, "
             f"CPU/req {t['cpu'] / r['cpu']:.2f}x"
         )
+    if "floor" in summary:
+        f = summary["floor"]
+        print(
+            f"   floor/bare req/s {f['rps'] / b['rps']:.2f}x, p99 {f['p99'] / b['p99']:.2f}x, "
+            f"CPU/req {f['cpu'] / b['cpu']:.2f}x; TTQ/floor req/s {t['rps'] / f['rps']:.2f}x, "
+            f"CPU/req {t['cpu'] / f['cpu']:.2f}x"
+        )
     return summary
 
 
@@ -375,13 +387,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--teams", type=int, default=64)
     parser.add_argument(
-        "--port", type=int, default=18401, help="TTQ; the bare app gets +1, the reference +2"
+        "--port",
+        type=int,
+        default=18401,
+        help="TTQ; the bare app gets +1, the reference +2, the floor app +3",
     )
     parser.add_argument("--keep", action="store_true", help="leave servers running (debug)")
     parser.add_argument(
         "--reference",
         type=Path,
         help="another checkout of TTQ (e.g. `git archive main`): served too, as `ref`",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve bench/floor_app.py (FastAPI doing only auth and the insert), as `floor`",
     )
     parser.add_argument(
         "--ttq-env",
@@ -440,6 +460,16 @@ def main() -> None:
     }
     if args.reference:
         servers["ref"] = reference_server(args.reference, ttq_env, args.port + 2, logs, w)
+    if args.floor:
+        floor_argv = [str(VENV_BIN / "uvicorn"), "bench.floor_app:app", "--workers", w]
+        servers["floor"] = Server(
+            "floor",
+            [*floor_argv, "--port", str(args.port + 3), "--no-access-log"],
+            {**bare_env, "TTQ_SECRET_KEY": SECRET},
+            args.port + 3,
+            "/floor/ping",
+            logs / "floor.log",
+        )
     try:
         for s in servers.values():
             s.wait_ready()

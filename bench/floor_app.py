@@ -1,0 +1,97 @@
+"""The least a FastAPI report endpoint can do: the framework's ceiling for the incident figure.
+
+``PUT /floor/incidents/{id}`` is FastAPI with pydantic's validation of TTQ's own body model
+(``IncidentPut``), the bearer token checked as TTQ checks it (``token_identity``), the caller read
+with TTQ's own one statement (``backend.policy.caller._CALLER_SQL``, raw asyncpg, as TTQ runs it
+on PostgreSQL), then the bare app's one INSERT and a JSON answer. No middleware, no scope check,
+no lookup of what the report names, no routing, escalation, timeline, audit or outbox.
+
+It is not a candidate implementation (it skips what the issue requires); it is a measurement:
+whatever TTQ does on top of this, TTQ cannot be faster than it, so its ratio to the bare
+endpoint bounds what any FastAPI implementation of the route that authenticates per request
+can reach on this machine. Served by bench/bench_http.py with ``--floor`` (port +3), from the
+same environment as the bare app (``BARE_DSN``, ``BARE_ADMIN_UNIT``, ``BARE_UNION_UNIT``) and
+``TTQ_SECRET_KEY``.
+"""
+
+import hashlib
+import os
+import uuid
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from backend.core.auth import token_identity
+from backend.core.errors import Unauthorized
+from backend.incidents.schemas import IncidentPut
+from backend.policy.caller import _CALLER_SQL
+from bench.bare_app import INSERT
+
+
+@asynccontextmanager
+async def lifespan(app):
+    size = int(os.environ.get("BARE_POOL", "8"))
+    app.state.pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=2, max_size=size)
+    yield
+    await app.state.pool.close()
+
+
+app = FastAPI(lifespan=lifespan, openapi_url=None)
+
+
+async def caller(request: Request) -> asyncpg.Record:
+    """The bearer token checked and the caller read, as TTQ's policy layer does on PostgreSQL."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    try:
+        user_id, device_id = token_identity(
+            token if scheme.lower() == "bearer" else None, secret=os.environ["TTQ_SECRET_KEY"]
+        )
+    except Unauthorized:
+        raise HTTPException(401) from None
+    async with request.app.state.pool.acquire() as conn:
+        row = await conn.fetchrow(_CALLER_SQL, user_id, device_id, date.today())
+    if row is None or not row["is_active"] or row["device_revoked"]:
+        raise HTTPException(401)
+    return row
+
+
+@app.get("/floor/ping")
+async def ping() -> dict:
+    """Ready probe."""
+    return {"status": "ok"}
+
+
+@app.put("/floor/incidents/{incident_id}", status_code=201)
+async def put_incident(
+    incident_id: uuid.UUID,
+    body: IncidentPut,
+    request: Request,
+    who: Annotated[asyncpg.Record, Depends(caller)],
+) -> JSONResponse:
+    """Validate, authenticate, insert the row, answer it."""
+    now = datetime.now(UTC)
+    async with request.app.state.pool.acquire() as conn:
+        await conn.execute(
+            INSERT,
+            incident_id,
+            body.team_id,
+            body.category,
+            body.subtype,
+            body.severity,
+            body.occurred_at,
+            body.summary,
+            body.place_text,
+            body.summary.lower(),
+            body.house_id,
+            uuid.UUID(os.environ["BARE_ADMIN_UNIT"]),
+            uuid.UUID(os.environ["BARE_UNION_UNIT"]),
+            who["id"],
+            hashlib.sha256(body.model_dump_json().encode()).hexdigest(),
+            now,
+        )
+    answer = {**body.model_dump(mode="json"), "id": str(incident_id), "status": "submitted"}
+    return JSONResponse({**answer, "created_at": now.isoformat()}, status_code=201)
