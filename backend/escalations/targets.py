@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,8 +85,9 @@ def _ancestors_with_people_statement(model, column):
         )
         .subquery("people")
     )
+    # Columns, not ORM rows: the ladder needs each unit's id and name only.
     return (
-        select(model, people.c.user_id)
+        select(model.id, model.name, people.c.user_id)
         .join(up, model.id == up.c.id)
         .outerjoin(people, people.c.unit_id == model.id)
         .where(model.deleted_at.is_(None))
@@ -103,6 +105,11 @@ def _unit_rungs(kind: str, unit_id: uuid.UUID, label: str, people: list[uuid.UUI
     return rungs
 
 
+class _Unit(NamedTuple):
+    id: uuid.UUID
+    name: str
+
+
 async def _units_with_people(session: AsyncSession, model, column, unit_id, role: Role):
     """A unit and the units above it, nearest first (deleted ones skipped), each with its
     active people of ``role`` by name: one statement for the whole ladder."""
@@ -112,8 +119,8 @@ async def _units_with_people(session: AsyncSession, model, column, unit_id, role
     rows = await session.execute(
         _ancestors_with_people_statement(model, column), {"unit_id": unit_id, "role": role.value}
     )
-    for unit, user_id in rows.all():
-        people = units.setdefault(unit.id, (unit, []))[1]
+    for found, name, user_id in rows.all():
+        people = units.setdefault(found, (_Unit(found, name), []))[1]
         if user_id is not None and user_id not in people:  # two assignments, one person
             people.append(user_id)
     return list(units.values())

@@ -55,7 +55,7 @@ _SUBTYPE = aliased(IncidentCategory, name="subtype")
 # What does not depend on the caller, built once (building it per report was most of the
 # lookup's CPU): the row it all hangs from, the category and sub-type, and each id's test.
 _LOOKUP = (
-    select(Team, _CATEGORY, _SUBTYPE, BoardingHouse)
+    select(Team, _CATEGORY, _SUBTYPE, BoardingHouse, Site)
     .select_from(select(literal(1).label("one")).subquery("one"))
     .outerjoin(_CATEGORY, _CATEGORY.code == bindparam("code"))
     .outerjoin(_SUBTYPE, _SUBTYPE.code == bindparam("subtype_code"))
@@ -68,8 +68,11 @@ _HOUSE_NAMED = and_(BoardingHouse.id == bindparam("house_id"), BoardingHouse.del
 def _lookup_statement(team_rule, house_rule):
     """The lookup for one caller's rules (the policy builds each once per caller and day, so a
     repeat caller's statement is this same object, its cache key already computed)."""
-    return _LOOKUP.outerjoin(Team, and_(_TEAM_NAMED, team_rule)).outerjoin(
-        BoardingHouse, and_(_HOUSE_NAMED, house_rule)
+    return (
+        _LOOKUP.outerjoin(Team, and_(_TEAM_NAMED, team_rule))
+        .outerjoin(BoardingHouse, and_(_HOUSE_NAMED, house_rule))
+        # The house's site, as seeing the house lets one use it (read by id before).
+        .outerjoin(Site, Site.id == BoardingHouse.site_id)
     )
 
 
@@ -80,6 +83,7 @@ class Lookups(NamedTuple):
     category: IncidentCategory | None
     subtype: IncidentCategory | None
     house: BoardingHouse | None
+    house_site: Site | None  # the house's site (None without a house or a site)
 
 
 async def _lookups(
@@ -91,7 +95,8 @@ async def _lookups(
     subtype: str | None,
     house_id: uuid.UUID | None,
 ) -> Lookups:
-    """The team, category, sub-type and house of a report in one statement, not four.
+    """The team, category, sub-type, house and the house's site of a report in one statement,
+    not five.
 
     Each is outer-joined to a one-row anchor on its id and, for the team and the house, on the
     policy's visibility rule (``visible``, as ``get_visible`` applies it): a row the caller may
@@ -264,7 +269,7 @@ async def _new_incident(
     if body.site_id:
         site = await _visible_or(session, subject, Site, body.site_id, "unknown_site")
     elif site_id:
-        site = await session.get(Site, site_id)
+        site = found.house_site
     covering = site.union_unit_id if site else None
     if body.enterprise_id:
         enterprise = await session.get(Enterprise, body.enterprise_id)

@@ -91,7 +91,8 @@ async def test_a_union_officer_names_houses_of_their_subtree_only(app, client, c
 
 
 async def test_a_new_report_reads_what_it_names_in_one_statement(app, client, city):
-    """Team, category, sub-type and house in one SELECT; no lookup of the id before the write."""
+    """Team, category, sub-type, house and its site in one SELECT; no lookup of the id before
+    the write; the police ladder finds the site where the lookup left it."""
     seen: list[str] = []
 
     def note(_conn, _cursor, statement, *_args):
@@ -113,7 +114,8 @@ async def test_a_new_report_reads_what_it_names_in_one_statement(app, client, ci
     joined = ("LEFT OUTER JOIN team ON", "LEFT OUTER JOIN boarding_house ON", "AS subtype ON")
     lookups = [s for s in seen if all(part in s for part in joined)]
     assert len(lookups) == 1, seen
-    for table in ("team", "boarding_house", "incident_category"):
+    assert r.json()["site_id"] == str(city.site.id)  # house_a lies in the site
+    for table in ("team", "boarding_house", "incident_category", "site"):
         assert not any(s.startswith("SELECT") and f" FROM {table} " in f"{s} " for s in seen), (
             table,
             seen,
