@@ -271,6 +271,7 @@ def reference_server(src: Path, env: dict, port: int, logs: Path, workers: str) 
         str(port),
         "--app-dir",
         str(src),
+        "--no-access-log",  # as `ttq serve` runs: the access log cost `ref` ~0.05 ms a request
     ]
     ref_env = {**env, "PYTHONPATH": str(src)}
     return Server("ref", argv, ref_env, port, "/readyz", logs / "ref.log", cwd=src)
