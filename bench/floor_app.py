@@ -17,7 +17,6 @@ same environment as the bare app (``BARE_DSN``, ``BARE_ADMIN_UNIT``, ``BARE_UNIO
 import hashlib
 import os
 import uuid
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -29,16 +28,7 @@ from backend.core.auth import token_identity
 from backend.core.errors import Unauthorized
 from backend.incidents.schemas import IncidentPut
 from backend.policy.caller import _CALLER_SQL
-from bench.bare_app import INSERT
-
-
-@asynccontextmanager
-async def lifespan(app):
-    size = int(os.environ.get("BARE_POOL", "8"))
-    app.state.pool = await asyncpg.create_pool(os.environ["BARE_DSN"], min_size=2, max_size=size)
-    yield
-    await app.state.pool.close()
-
+from bench.bare_app import INSERT, lifespan  # the same pool as the bare app's
 
 app = FastAPI(lifespan=lifespan, openapi_url=None)
 

@@ -67,8 +67,8 @@ def _up_from(model):
 
 
 # The ladder's statement is built once per model and column, with bound parameters: every
-# routed incident runs one or two of them, and building a statement and its cache key again
-# cost about 0.1 ms of CPU each (SQLAlchemy then finds the compiled SQL in its cache either way).
+# routed incident runs one, and building a statement and its cache key again cost about 0.1 ms
+# of CPU (SQLAlchemy then finds the compiled SQL in its cache either way).
 @cache
 def _ancestors_with_people_statement(model, column):
     # The units above, each beside the active people of a role assigned to it (one row per

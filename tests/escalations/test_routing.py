@@ -2,11 +2,17 @@
 
 import uuid
 
-from sqlalchemy import event
-
 from tests.factories import auth, make_user
 from tests.factories_teams import make_liaison
-from tests.incidents.world import act, escalations, outbox, report, stored, timeline
+from tests.incidents.world import (
+    act,
+    escalations,
+    outbox,
+    report,
+    statements_sent,
+    stored,
+    timeline,
+)
 
 
 async def _first(session, iid):
@@ -196,16 +202,8 @@ async def test_police_ladder_units_and_liaisons_come_in_one_statement(app, clien
     away = await make_liaison(session, admin_units=[city.ward_a])
     away.full_name, away.is_active = "A Lê", False
     await session.commit()
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(app) as seen:
         r = await report(client, app, city.member_a, category="trafficking", severity=2)
-    finally:
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
     esc = await _first(session, r.json()["id"])
     assert esc.admin_unit_id == city.ward_a.id and esc.recipient_user_ids == _ids([first_by_name])
     ladder = [s for s in seen if "RECURSIVE" in s]

@@ -3,12 +3,12 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from backend.models import BoardingHouse
 from backend.models.incident import Incident, IncidentTimelineEntry
 from tests.factories import auth, make_user
-from tests.incidents.world import body, report, stored
+from tests.incidents.world import body, report, statements_sent, stored
 
 
 async def test_put_is_idempotent(app, client, session, city):
@@ -93,13 +93,7 @@ async def test_a_union_officer_names_houses_of_their_subtree_only(app, client, c
 async def test_a_new_report_reads_what_it_names_in_one_statement(app, client, city):
     """Team, category, sub-type, house and its site in one SELECT; no lookup of the id before
     the write; the police ladder finds the site where the lookup left it."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(app) as seen:
         r = await report(
             client,
             app,
@@ -108,8 +102,6 @@ async def test_a_new_report_reads_what_it_names_in_one_statement(app, client, ci
             subtype="job_offer",
             house_id=str(city.house_a.id),
         )
-    finally:
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
     assert r.status_code == 201, r.text
     joined = ("LEFT OUTER JOIN team ON", "LEFT OUTER JOIN boarding_house ON", "AS subtype ON")
     lookups = [s for s in seen if all(part in s for part in joined)]

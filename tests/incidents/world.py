@@ -8,12 +8,14 @@ team A's union); federation → union Y (officer Y) → grassroots Y (team B's u
 
 import importlib.util
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from backend.models import AdminUnit, Enterprise, Site, Team, UnionUnit, User
 from backend.models.incident import (
@@ -248,3 +250,19 @@ async def stored(session, incident_id) -> Incident:
 
 def frozen(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@contextmanager
+def statements_sent(app) -> Iterator[list[str]]:
+    """The SQL the app's engine sends inside the block, one line each (SQLAlchemy's statements;
+    the caller's raw asyncpg read on PostgreSQL is not among them)."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
