@@ -4,7 +4,6 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, literal, select
@@ -64,11 +63,9 @@ _TEAM_NAMED = and_(Team.id == bindparam("team_id"), Team.deleted_at.is_(None))
 _HOUSE_NAMED = and_(BoardingHouse.id == bindparam("house_id"), BoardingHouse.deleted_at.is_(None))
 
 
-# ~20 KiB each with its cache key (tracemalloc): 256 recent reporters' statements, ~5 MB.
-@lru_cache(maxsize=256)
 def _lookup_statement(team_rule, house_rule):
-    """The lookup for one caller's rules (the policy builds each once per caller and day, so a
-    repeat caller's statement is this same object, its cache key already computed)."""
+    """The lookup for one caller's rules. Not cached: ~20 KiB each with its cache key, which a
+    city's thousands of reporters would hold in every API process for little reuse."""
     return (
         _LOOKUP.outerjoin(Team, and_(_TEAM_NAMED, team_rule))
         .outerjoin(BoardingHouse, and_(_HOUSE_NAMED, house_rule))

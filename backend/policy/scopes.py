@@ -63,10 +63,12 @@ def register_rule(model: type, rule: Rule) -> None:
 # A rule is a pure function of the subject and of today (current team cover and membership):
 # built once per (model, subject, day) and shared by every request of that caller, instead of
 # rebuilt each time (a house rule's subqueries cost ~0.2 ms of CPU to build, and a new
-# expression also has its statement's cache key computed again). Bounded by memory, not by the
-# city: a rule is ~3.5 KiB (tracemalloc), so 1,024 of them (a few hundred active callers'
-# rules) hold ~3.5 MB; an evicted one is only built again.
-@lru_cache(maxsize=1024)
+# expression also has its statement's cache key computed again). Kept small on purpose: the
+# rules of the callers active right now (a phone sends its requests in bursts). Each entry
+# pins a few KiB in the heap, and at 256 entries an API process after a minute of mixed load
+# over 600 teams grew 2 MB past the 150 MB target (bench/bench_memory.py --teams 600); an
+# evicted rule is only built again.
+@lru_cache(maxsize=128)
 def _rule_for(model: type, subject: Subject, today) -> ColumnElement[bool]:
     try:
         rule = RULES[model]
