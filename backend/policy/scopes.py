@@ -62,11 +62,11 @@ def register_rule(model: type, rule: Rule) -> None:
 
 # A rule is a pure function of the subject and of today (current team cover and membership):
 # built once per (model, subject, day) and shared by every request of that caller, instead of
-# rebuilt each time (a house rule's subqueries cost ~0.2 ms of CPU to build, and a new
+# rebuilt each time (a house rule costs 67-140 µs of CPU to build, and a new
 # expression also has its statement's cache key computed again). Kept small on purpose: the
 # rules of the callers active right now (a phone sends its requests in bursts). Each entry
 # pins a few KiB in the heap, and at 256 entries an API process after a minute of mixed load
-# over 600 teams grew 2 MB past the 150 MB target (bench/bench_memory.py --teams 600); an
+# over 600 teams grew 1.5 MB past the 150 MB target (bench/bench_memory.py --teams 600); an
 # evicted rule is only built again.
 @lru_cache(maxsize=128)
 def _rule_for(model: type, subject: Subject, today) -> ColumnElement[bool]:
