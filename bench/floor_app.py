@@ -1,10 +1,12 @@
-"""The least a FastAPI report endpoint can do: the framework's ceiling for the incident figure.
+"""The least a FastAPI endpoint can do: the framework's ceiling for the incident and `me` figures.
 
 ``PUT /floor/incidents/{id}`` is FastAPI with pydantic's validation of TTQ's own body model
 (``IncidentPut``), the bearer token checked as TTQ checks it (``token_identity``), the caller read
 with TTQ's own one statement (``backend.policy.caller._CALLER_SQL``, raw asyncpg, as TTQ runs it
 on PostgreSQL), then the bare app's one INSERT and a JSON answer. No middleware, no scope check,
 no lookup of what the report names, no routing, escalation, timeline, audit or outbox.
+``GET /floor/me`` is the same token check and caller read as a FastAPI dependency, answered as
+TTQ's ``GET /me`` answers (``UserRead``, the phone opened): no middleware, no request log.
 
 It is not a candidate implementation (it skips what the issue requires); it is a measurement:
 whatever TTQ does on top of this, TTQ cannot be faster than it, so its ratio to the bare
@@ -24,10 +26,12 @@ import asyncpg
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from backend.accounts.schemas import UserRead
+from backend.core import pii
 from backend.core.auth import token_identity
 from backend.core.errors import Unauthorized
 from backend.incidents.schemas import IncidentPut
-from backend.policy.caller import _CALLER_SQL
+from backend.policy.caller import _CALLER_SQL, PHONE_CONTEXT
 from bench.bare_app import INSERT, lifespan  # the same pool as the bare app's
 
 app = FastAPI(lifespan=lifespan, openapi_url=None)
@@ -53,6 +57,21 @@ async def caller(request: Request) -> asyncpg.Record:
 async def ping() -> dict:
     """Ready probe."""
     return {"status": "ok"}
+
+
+@app.get("/floor/me", response_model=UserRead)
+async def me(who: Annotated[asyncpg.Record, Depends(caller)]) -> UserRead:
+    """The caller's account and scope units, as TTQ's ``GET /me`` answers them."""
+    return UserRead(
+        id=who["id"],
+        phone=pii.open_phone(who["phone_sealed"], context=PHONE_CONTEXT),
+        full_name=who["full_name"],
+        role=who["role"],
+        is_active=who["is_active"],
+        created_at=who["created_at"],
+        version=who["version"],
+        scope_unit_ids=who["unit_ids"],
+    )
 
 
 @app.put("/floor/incidents/{incident_id}", status_code=201)
