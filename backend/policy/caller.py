@@ -33,21 +33,30 @@ from backend.models import User
 from backend.policy.roles import Role
 from backend.policy.subject import Subject, load_caller
 
+PHONE_CONTEXT = User.__table__.c.phone_sealed.type.context  # bound into each seal
+
 
 @dataclass(frozen=True, slots=True)
 class Account:
     """The signed-in account's own fields (what ``GET /me`` answers)."""
 
     id: uuid.UUID
-    phone: str
+    phone_sealed: str  # as stored: opened by ``phone``, only where the number is shown
     full_name: str
     role: str
     is_active: bool
     created_at: datetime
     version: int
 
+    @property
+    def phone(self) -> str:
+        """The account's phone number (503 ``key_unavailable`` if no configured key opens it).
 
-PHONE_CONTEXT = User.__table__.c.phone_sealed.type.context  # bound into each seal
+        Opened on use, not at sign-in: every authenticated request reads the account, few show
+        the number, and a deployment that lost its phone key still serves every route that
+        shows none (a patrol, a report) instead of refusing all of them.
+        """
+        return pii.open_phone(self.phone_sealed, context=PHONE_CONTEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +101,7 @@ def _caller_of(row, device_id) -> Caller | None:
         team_ids=frozenset(row["team_ids"]),
         site_ids=frozenset(row["site_ids"]),
     )
-    # The number is sealed at rest (backend/models/sealed.py); the raw read opens it as the
-    # column type would.
-    phone = pii.open_phone(row["phone_sealed"], context=PHONE_CONTEXT)
-    account = Account(row[0], phone, *(row[i] for i in range(2, 7)))
+    account = Account(*(row[i] for i in range(7)))  # the statement's first seven columns
     return Caller(account, subject, list(row["unit_ids"]), device_id)
 
 
@@ -113,10 +119,11 @@ async def _read_pooled(engine: AsyncEngine, user_id, device_id) -> Caller | None
 
 async def _read_generic(session: AsyncSession, user_id, device_id) -> Caller | None:
     found = await load_caller(session, user_id, device_id)
-    if found is None or not found.user.is_active or found.device_revoked:
+    if found is None or found.device_revoked:
         return None
-    u = found.user
-    account = Account(u.id, u.phone, u.full_name, u.role, u.is_active, u.created_at, u.version)
+    account = Account(*found.account)
+    if not account.is_active:
+        return None
     return Caller(account, found.subject, found.scope_unit_ids, device_id)
 
 

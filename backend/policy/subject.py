@@ -3,7 +3,20 @@
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, String, Uuid, bindparam, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Date,
+    String,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core import clock
@@ -64,7 +77,7 @@ def _scope_rows(user_id):
     )
 
 
-def _subject(user: User, rows) -> tuple[Subject, list[uuid.UUID]]:
+def _subject(user_id: uuid.UUID, role: str, rows) -> tuple[Subject, list[uuid.UUID]]:
     paths: dict[str, list[str]] = {"union": [], "admin": []}
     ids: dict[str, set[uuid.UUID]] = {"site": set(), "team": set()}
     units: list[uuid.UUID] = []
@@ -78,8 +91,8 @@ def _subject(user: User, rows) -> tuple[Subject, list[uuid.UUID]]:
         else:
             ids[kind].add(ref)
     subject = Subject(
-        user_id=user.id,
-        role=Role(user.role),
+        user_id=user_id,
+        role=Role(role),
         union_paths=tuple(paths["union"]),
         admin_paths=tuple(paths["admin"]),
         team_ids=frozenset(ids["team"]),
@@ -89,9 +102,20 @@ def _subject(user: User, rows) -> tuple[Subject, list[uuid.UUID]]:
 
 
 # Built once: a statement object memoizes its cache key, so each request only binds values.
+# The account's own columns, in backend.policy.caller.Account's order; the phone as stored (its
+# seal), opened only where it is shown.
+_ACCOUNT = (
+    User.id,
+    type_coerce(User.__table__.c.phone_sealed, Text).label("phone_sealed"),
+    User.full_name,
+    User.role,
+    User.is_active,
+    User.created_at,
+    User.version,
+)
 _SCOPE_OF = _scope_rows(bindparam("user_id", type_=Uuid)).subquery("scope")
 _CALLER = (
-    select(User, Device.revoked_at, _SCOPE_OF.c[0], _SCOPE_OF.c[1], _SCOPE_OF.c[2])
+    select(*_ACCOUNT, Device.revoked_at, _SCOPE_OF.c[0], _SCOPE_OF.c[1], _SCOPE_OF.c[2])
     .select_from(User)
     .outerjoin(Device, Device.id == bindparam("device_id", type_=Uuid))
     .outerjoin(_SCOPE_OF, true())
@@ -103,7 +127,7 @@ _CALLER = (
 class LoadedCaller:
     """A signed-in request's user, device state and scope, read in one round trip."""
 
-    user: User
+    account: tuple  # the columns of _ACCOUNT
     device_revoked: bool
     subject: Subject
     scope_unit_ids: list[uuid.UUID]
@@ -112,7 +136,7 @@ class LoadedCaller:
 async def load_caller(
     session: AsyncSession, user_id: uuid.UUID, device_id: uuid.UUID | None
 ) -> LoadedCaller | None:
-    """The user (None if unknown), whether the token's device was revoked, and their scope:
+    """The account (None if unknown), whether the token's device was revoked, and their scope:
     one statement (the generic form of ``backend.policy.caller``'s, used on SQLite)."""
     rows = (
         await session.execute(
@@ -121,11 +145,12 @@ async def load_caller(
     ).all()
     if not rows:
         return None
-    user = rows[0][0]
-    subject, units = _subject(user, (row[2:] for row in rows))
+    width = len(_ACCOUNT)
+    account = tuple(rows[0][:width])
+    subject, units = _subject(account[0], account[3], (row[width + 1 :] for row in rows))
     return LoadedCaller(
-        user=user,
-        device_revoked=device_id is not None and rows[0][1] is not None,
+        account=account,
+        device_revoked=device_id is not None and rows[0][width] is not None,
         subject=subject,
         scope_unit_ids=units,
     )
@@ -134,4 +159,4 @@ async def load_caller(
 async def load_subject(session: AsyncSession, user: User) -> Subject:
     """Resolve a user's scope assignments into subtree paths (one round trip)."""
     rows = await session.execute(_scope_rows(user.id), {"today": clock.today()})
-    return _subject(user, rows)[0]
+    return _subject(user.id, user.role, rows)[0]

@@ -181,3 +181,19 @@ async def test_a_key_this_deployment_lacks_answers_503_key_unavailable(app, clie
         headers={**auth(app, world.admin), "Accept-Language": "en"},
     )
     assert r.json()["title"].startswith("Protected data cannot be opened")
+
+
+async def test_a_lost_phone_key_only_stops_what_shows_a_number(app, client, world):
+    # The caller's own number is opened where it is shown (GET /me), not at every sign-in:
+    # a deployment that lost the key still takes a leader's patrols and reports.
+    other = pii.keyring_for(
+        Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
+    )
+    pii.install(other)
+    headers = auth(app, world.leader_a)
+    r = await client.get("/api/v1/sites", headers=headers)
+    assert r.status_code == 200, r.text
+    r = await client.get("/api/v1/me", headers=headers)
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "key_unavailable"
+    assert "p1." not in r.text
