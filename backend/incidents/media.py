@@ -8,8 +8,12 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
+# Pillow is imported by the functions that decode (~4 MB of every API process otherwise, paid
+# only by the processes that receive a photo).
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_PIXELS = 60_000_000  # beyond any phone camera; stops decompression bombs early
 HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
@@ -83,7 +87,9 @@ def sniff(data: bytes) -> Sniffed | None:
     return None
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes) -> "Image.Image":
+    from PIL import Image
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
@@ -95,6 +101,8 @@ def _open(data: bytes) -> Image.Image:
 
 def check_image(data: bytes) -> None:
     """Raise ValueError unless the bytes decode as an image Pillow can read."""
+    from PIL import Image
+
     try:
         _open(data)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:
@@ -106,6 +114,8 @@ def strip_metadata(data: bytes, content_type: str) -> bytes:
 
     The EXIF orientation is applied first, so the photo still looks the way it was taken.
     """
+    from PIL import Image, ImageOps
+
     try:
         image = ImageOps.exif_transpose(_open(data))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:

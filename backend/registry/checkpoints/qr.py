@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageDraw, ImageFont
-
 from backend.core.config import get_settings
 
+# Pillow is imported by the functions that draw (~4 MB of every API process otherwise, which
+# only the rare printing of a checkpoint needs), as segno is.
 if TYPE_CHECKING:
     import segno
+    from PIL import ImageDraw, ImageFont
 
 SCALE = 10  # pixels per module: a 33×33 code prints at ~3 cm at 300 dpi
 BORDER = 4  # quiet zone in modules, as the standard asks
@@ -71,6 +72,8 @@ def font_path() -> str | None:
     configured = get_settings().qr_font_path
     candidates = [configured] if configured else []
     candidates += [*FONT_CANDIDATES, _fc_match()]
+    from PIL import ImageFont
+
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             try:
@@ -82,7 +85,7 @@ def font_path() -> str | None:
     return None
 
 
-def covers(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, text: str) -> bool:
+def covers(font: "ImageFont.FreeTypeFont | ImageFont.ImageFont", text: str) -> bool:
     """Whether a font draws every character of ``text`` (not the "missing glyph" box)."""
 
     def ink(ch: str) -> tuple:
@@ -100,14 +103,16 @@ def strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+def _font(size: int) -> "tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]":
+    from PIL import ImageFont
+
     path = font_path()
     if path:
         return ImageFont.truetype(path, size), True
     return ImageFont.load_default(size), False
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+def _wrap(draw: "ImageDraw.ImageDraw", text: str, font, width: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
@@ -119,6 +124,8 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
 
 def render_png(token: str, name: str, caption: str | None = None) -> bytes:
     """The QR as PNG with the house name (and a small caption, e.g. its code) underneath."""
+    from PIL import Image, ImageDraw
+
     buffer = io.BytesIO()
     make_qr(token).save(buffer, kind="png", scale=SCALE, border=BORDER)
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
