@@ -52,8 +52,8 @@ class Account:
     def phone(self) -> str:
         """The account's phone number (503 ``key_unavailable`` if no configured key opens it).
 
-        Opened on use, not at sign-in: every authenticated request reads the account, few show
-        the number, and a deployment that lost its phone key still serves every route that
+        Opened on use, not at sign-in: every authenticated request reads the account and few
+        show the number, so a deployment that lost its phone key still serves every route that
         shows none (a patrol, a report) instead of refusing all of them.
         """
         return pii.open_phone(self.phone_sealed, context=PHONE_CONTEXT)
