@@ -46,7 +46,7 @@ async def lifespan(app):
     size = int(os.environ.get("BARE_POOL", "8"))
     # Without ``reset`` asyncpg sends a reset query (advisory unlock, CLOSE ALL, UNLISTEN,
     # RESET ALL) at every release: a second round trip per request that TTQ's pool does not
-    # make. Until 5 December 2026 the baselines paid it, which flattered every ratio.
+    # make. Until 4 December 2026 (late night) the baselines paid it, which flattered every ratio.
     app.state.pool = await asyncpg.create_pool(
         os.environ["BARE_DSN"], min_size=2, max_size=size, reset=_keep_session
     )

@@ -69,11 +69,11 @@ def _fc_match() -> str | None:
 @lru_cache
 def font_path() -> str | None:
     """A TrueType font file with Vietnamese glyphs, or None when the machine has none."""
+    from PIL import ImageFont
+
     configured = get_settings().qr_font_path
     candidates = [configured] if configured else []
     candidates += [*FONT_CANDIDATES, _fc_match()]
-    from PIL import ImageFont
-
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             try:
