@@ -3,6 +3,7 @@
 import math
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,8 +146,15 @@ async def bind_device(
     return device
 
 
+class TokenOwner(Protocol):
+    """What a token pair is issued for: a User, or the row of its columns a refresh reads."""
+
+    id: uuid.UUID
+    role: str
+
+
 async def issue_tokens(
-    session: AsyncSession, *, user: User, device: Device, settings: Settings
+    session: AsyncSession, *, user: TokenOwner, device: Device, settings: Settings
 ) -> tuple[TokenPair, RefreshToken]:
     """A fresh access token and the next refresh token of the device's chain."""
     now = utcnow()
@@ -198,7 +206,13 @@ async def rotate_refresh(
         raise invalid
     if device.kind == "mobile" and client_device_id != device.client_device_id:
         raise invalid  # bound to the phone it was issued to
-    user = await session.get(User, device.user_id)
+    # The account's columns the new pair needs, not the whole row: its phone is sealed, and a
+    # deployment that lost its phone key must still let signed-in phones renew their tokens.
+    user = (
+        await session.execute(
+            select(User.id, User.role, User.is_active).where(User.id == device.user_id)
+        )
+    ).one_or_none()
     if user is None or not user.is_active:
         raise invalid
     if link.used_at is not None:

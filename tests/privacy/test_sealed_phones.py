@@ -11,6 +11,7 @@ from backend.core.config import Settings
 from backend.core.pii import KeyUnavailable
 from backend.models import AuditEvent, BoardingHouse, LoginAttempt, TeamMember, User
 from backend.models.contact import UserContact
+from tests.accounts.flows import bearer, refresh, tokens
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, auth, make_user
 from tests.factories_teams import add_member
@@ -184,13 +185,17 @@ async def test_a_key_this_deployment_lacks_answers_503_key_unavailable(app, clie
 
 
 async def test_a_lost_phone_key_only_stops_what_shows_a_number(app, client, world):
-    # The caller's own number is opened where it is shown (GET /me), not at every sign-in:
-    # a deployment that lost the key still takes a leader's patrols and reports.
+    # The caller's own number is opened where it is shown (GET /me), not at every request nor
+    # at a token refresh: a deployment that lost the key still takes a leader's patrols and
+    # reports, for as long as the phone's refresh token lives.
+    pair = await tokens(client, world.leader_a.phone)
     other = pii.keyring_for(
         Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
     )
     pii.install(other)
-    headers = auth(app, world.leader_a)
+    r = await refresh(client, pair["refresh_token"])
+    assert r.status_code == 200, r.text
+    headers = bearer(r.json())
     r = await client.get("/api/v1/sites", headers=headers)
     assert r.status_code == 200, r.text
     r = await client.get("/api/v1/me", headers=headers)
