@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from backend.accounts.schemas import TokenPair
 from backend.audit.service import record
@@ -81,7 +82,13 @@ async def authenticate(
     """The user these credentials belong to; failures are recorded and counted."""
     key = login_key(phone)
     await check_login_rate(session, phone_key=key, client_ip=client_ip, settings=settings)
-    user = await session.scalar(select(User).where(pii.phone_matches(User.phone_index, key)))
+    # Found by the number's blind index; the sealed number itself is not read (raiseload: any
+    # use of it here fails loudly), so signing in does not need the phone key.
+    user = await session.scalar(
+        select(User)
+        .options(defer(User.phone, raiseload=True))
+        .where(pii.phone_matches(User.phone_index, key))
+    )
     # argon2 is slow on purpose (tens of ms of CPU): off the event loop, so fifty sign-ins at
     # once neither stall every other request nor keep a writer's transaction (and SQLite's
     # write lock) open while the loop is busy hashing.

@@ -202,3 +202,28 @@ async def test_a_lost_phone_key_only_stops_what_shows_a_number(app, client, worl
     assert r.status_code == 503, r.text
     assert r.json()["code"] == "key_unavailable"
     assert "p1." not in r.text
+
+
+async def test_signing_in_does_not_need_the_phone_key(app, client, world):
+    # A deployment that lost the key sealing phone numbers but kept the blind-index key (they
+    # are set apart, TTQ_PII_KEYS and TTQ_PII_INDEX_KEYS) still finds the account by its
+    # number and signs the phone in; only what shows the number answers 503.
+    kept, lost = (
+        pii.keyring(),
+        pii.keyring_for(
+            Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
+        ),
+    )
+    pii.install(
+        pii.Keyring(
+            seal_keys=lost.seal_keys,
+            seal_key_id=lost.seal_key_id,
+            index_keys=kept.index_keys,
+            index_key_id=kept.index_key_id,
+        )
+    )
+    pair = await tokens(client, world.leader_a.phone)
+    r = await client.get("/api/v1/sites", headers=bearer(pair))
+    assert r.status_code == 200, r.text
+    r = await client.get("/api/v1/me", headers=bearer(pair))
+    assert r.status_code == 503 and r.json()["code"] == "key_unavailable", r.text
