@@ -24,6 +24,13 @@ ACCOUNT = "+84987654321"
 CONTACT = "0912000111"  # +84912000111
 
 
+def _another_secrets_keyring() -> pii.Keyring:
+    """The keys a deployment with another secret derives: none of them opens this test's seals."""
+    return pii.keyring_for(
+        Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
+    )
+
+
 async def _dump(session) -> str:
     """Every row of every table, as text: what someone holding a copy of the database reads."""
     out = []
@@ -166,10 +173,7 @@ async def test_a_seal_opens_only_in_its_own_column(session, world):
 
 
 async def test_a_key_this_deployment_lacks_answers_503_key_unavailable(app, client, world):
-    other = pii.keyring_for(
-        Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
-    )
-    pii.install(other)
+    pii.install(_another_secrets_keyring())
     r = await client.get(f"/api/v1/users/{world.leader_a.id}", headers=auth(app, world.admin))
     assert r.status_code == 503, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -189,10 +193,7 @@ async def test_a_lost_phone_key_only_stops_what_shows_a_number(app, client, worl
     # at a token refresh: a deployment that lost the key still takes a leader's patrols and
     # reports, for as long as the phone's refresh token lives.
     pair = await tokens(client, world.leader_a.phone)
-    other = pii.keyring_for(
-        Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
-    )
-    pii.install(other)
+    pii.install(_another_secrets_keyring())
     r = await refresh(client, pair["refresh_token"])
     assert r.status_code == 200, r.text
     headers = bearer(r.json())
@@ -208,12 +209,7 @@ async def test_signing_in_does_not_need_the_phone_key(app, client, world):
     # A deployment that lost the key sealing phone numbers but kept the blind-index key (they
     # are set apart, TTQ_PII_KEYS and TTQ_PII_INDEX_KEYS) still finds the account by its
     # number and signs the phone in; only what shows the number answers 503.
-    kept, lost = (
-        pii.keyring(),
-        pii.keyring_for(
-            Settings(environment="test", secret_key=TEST_SECRET + "-rotated-away", database_url="x")
-        ),
-    )
+    kept, lost = pii.keyring(), _another_secrets_keyring()
     pii.install(
         pii.Keyring(
             seal_keys=lost.seal_keys,
