@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.text import fold
@@ -19,7 +19,7 @@ from backend.models import UnionUnit
 from backend.models.base import UTCDateTime
 from backend.models.incident import Incident
 from backend.policy import Subject, scoped
-from backend.policy.incidents import queue_rule
+from backend.policy.incidents import queue_states
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -95,11 +95,9 @@ async def list_incidents(
     return list((await session.scalars(stmt)).all())
 
 
-def queue_keys():
-    """Sort keys of the queue: waiting for acknowledgement first, then by deadline."""
-    rank = case((Incident.status.in_(AWAITING_ACK), 0), else_=1)
-    due = func.coalesce(Incident.ack_deadline_at, literal(FAR_FUTURE, UTCDateTime()))
-    return rank, due
+def _due():
+    """The queue's deadline key: an incident with no acknowledgement deadline comes last."""
+    return func.coalesce(Incident.ack_deadline_at, literal(FAR_FUTURE, UTCDateTime()))
 
 
 async def queue(
@@ -110,16 +108,46 @@ async def queue(
     after_key: tuple[int, datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[tuple[Incident, int, datetime]]:
-    """What the caller's side has to act on: unacknowledged first, soonest deadline first."""
-    rank, due = queue_keys()
-    stmt = _filtered(scoped(select(Incident, rank, due), subject, Incident), filters)
-    stmt = stmt.where(queue_rule(subject))
-    if after_key:
-        k_rank, k_due, k_id = after_key
-        stmt = stmt.where(
-            after([rank, due, Incident.id], [k_rank, literal(k_due, UTCDateTime()), k_id])
-        )
-    stmt = stmt.order_by(rank, due, Incident.id).limit(limit)
+    """What the caller's side has to act on: unacknowledged first (``AWAITING_ACK``, rank 0),
+    then soonest deadline first.
+
+    One ordered part per (side, status) of the queue, each the first ``limit`` rows of its
+    status in deadline order, then the parts merged in the queue's order. The index on
+    (handler side, status, deadline) yields each part already ordered, so a page reads a few
+    rows per status; sorting the whole queue by its keys read every open incident first (a
+    city's union queue at the documented scale: 230,000 rows sorted, 0.22 s, for 50).
+    """
+    due = _due()
+    k_rank = after_key[0] if after_key else None
+    parts = []
+    for kind, status in queue_states(subject):
+        status_rank = 0 if status in AWAITING_ACK else 1
+        if k_rank is not None and status_rank < k_rank:
+            continue  # the whole status lies before the cursor
+        part = _filtered(
+            scoped(
+                select(Incident.id, literal(status_rank).label("rank"), due.label("due")),
+                subject,
+                Incident,
+            ),
+            filters,
+        ).where(Incident.handler_kind == kind, Incident.status == status)
+        if status_rank == k_rank:
+            _, k_due, k_id = after_key
+            part = part.where(after([due, Incident.id], [literal(k_due, UTCDateTime()), k_id]))
+        # The deadline with missing ones last is the index's order and the same as ``due``'s.
+        part = part.order_by(Incident.ack_deadline_at.asc().nulls_last(), Incident.id)
+        # Wrapped: SQLite takes no ORDER BY or LIMIT on a compound's own members.
+        parts.append(select(part.limit(limit).subquery()))
+    if not parts:
+        return []
+    top = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("top")
+    stmt = (
+        select(Incident, top.c.rank, top.c.due)
+        .join(top, top.c.id == Incident.id)
+        .order_by(top.c.rank, top.c.due, top.c.id)
+        .limit(limit)
+    )
     return [tuple(row) for row in (await session.execute(stmt)).all()]
 
 

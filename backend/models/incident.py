@@ -45,7 +45,7 @@ class Incident(SQLModel, table=True):
         Index("ix_incident_team_created", "team_id", "created_at"),
         Index("ix_incident_updated", "updated_at", "id"),
         Index("ix_incident_created", "created_at", "id"),  # the list, newest first
-        Index("ix_incident_queue", "handler_kind", "status", "ack_deadline_at"),
+        Index("ix_incident_queue", "handler_kind", "status", "ack_deadline_at", "id"),
         CheckConstraint("severity BETWEEN 1 AND 4", name="severity_range"),
     )
 

@@ -65,16 +65,30 @@ POLICE_QUEUE = ("escalated", "acknowledged", "in_progress")
 UNION_QUEUE = ("submitted", "reopened", "triaged", "in_progress")
 
 
-def queue_rule(subject: Subject) -> ColumnElement[bool]:
-    """Incidents (already visible) that the subject's side has to act on: police the ones
-    handed to the police, unions the ones the union handles, admins both."""
-    police = and_(Incident.handler_kind == "police", Incident.status.in_(POLICE_QUEUE))
-    union = and_(Incident.handler_kind == "union", Incident.status.in_(UNION_QUEUE))
+def queue_states(subject: Subject) -> tuple[tuple[str, str], ...]:
+    """The (handler side, status) pairs of the incidents (already visible) that the subject's
+    side has to act on: police the ones handed to the police, unions the ones the union
+    handles, admins both."""
+    police = tuple(("police", status) for status in POLICE_QUEUE)
+    union = tuple(("union", status) for status in UNION_QUEUE)
     if subject.role == Role.police_liaison:
         return police
     if subject.role in UNION:
         return union
-    return or_(police, union)
+    return police + union
+
+
+def queue_rule(subject: Subject) -> ColumnElement[bool]:
+    """``queue_states`` as one condition."""
+    sides: dict[str, list[str]] = {}
+    for kind, status in queue_states(subject):
+        sides.setdefault(kind, []).append(status)
+    return or_(
+        *(
+            and_(Incident.handler_kind == kind, Incident.status.in_(statuses))
+            for kind, statuses in sides.items()
+        )
+    )
 
 
 def actor_kinds(
