@@ -89,9 +89,12 @@ async def test_table_follows_the_pickers(client, city):
 
 async def test_labour_events_with_enterprise_and_workers(client, app, city, session):
     iid = await work_stoppage(client, app, city)
+    theft = await report(client, app, city.member_a, occurred_at="2026-11-20T08:00:00+07:00")
+    assert theft.status_code == 201, theft.text
     await sign_in(client, city.officer_x)
     page = await client.get("/labour", params=NOVEMBER)
     assert page.status_code == 200 and iid in page.text
+    assert theft.json()["id"] not in page.text  # same period and subtree, not a labour event
     assert "Công ty Nidec" in page.text and "1.250" in page.text and "20/11/2026 07:00" in page.text
     assert "Ngừng việc" in page.text
     assert iid not in (await client.get("/labour", params={**NOVEMBER, "to": "2026-11-19"})).text

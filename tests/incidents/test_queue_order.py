@@ -39,7 +39,7 @@ async def _walk(client, app, user, url, limit):
 
 def _expected(rows, visible, side_statuses):
     def key(i):
-        kind, status, deadline = rows[i]
+        _, status, deadline = rows[i]
         return (0 if status in AWAITING_ACK else 1, deadline or FAR, str(i))
 
     return sorted((i for i in visible if rows[i][:2] in side_statuses), key=key)
@@ -91,8 +91,6 @@ async def test_queue_pages_follow_the_plain_order(app, client, city, session):
 async def test_nothing_outside_the_queue_states(app, client, city, session, status):
     r = await report(client, app, city.member_a)
     incident_id = uuid.UUID(r.json()["id"])
-    await session.execute(
-        update(Incident).where(Incident.id == incident_id).values(status=status)
-    )
+    await session.execute(update(Incident).where(Incident.id == incident_id).values(status=status))
     await session.commit()
     assert await _walk(client, app, city.admin, "/api/v1/incidents/queue", 10) == []
