@@ -1,0 +1,196 @@
+"""Every list and page a union officer, the city federation and an administrator open, at the
+documented scale: the first answer and the median of the next ``--runs``.
+
+Runs on the database ``bench_dashboard.py`` builds (10 M scans, 1 M incidents, 40,000 houses,
+2,000 teams): build it with that script first, then
+
+    TTQ_BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/ttq_bench_dash \\
+        .venv/bin/python bench/bench_pages.py
+
+Each request goes through the whole ASGI app in-process (console cookie or bearer token,
+scope, rendering), as ``bench_dashboard.py`` does: this finds the pages whose reads grow with
+the city, not the HTTP stack's cost (``bench_http.py`` measures that). A system administrator
+and console sessions for the three users are added to the database (once). Pages at or over
+``--slow`` ms (median) are marked. The default period of each page is the console's own (this
+month and the two before).
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_dashboard import DEFAULT_URL, SECRET, _district_officer
+
+from backend.core.config import Settings
+from backend.core.heap import settle_heap
+from backend.core.security import create_access_token, token_digest
+from backend.main import create_app
+from bench import sealed
+from bench.scan_ingest_data import dsn_of
+
+CONSOLE = {
+    "union": (
+        "/dashboard",
+        "/dashboard/categories",
+        "/dashboard/overdue",
+        "/incidents",
+        "/queue",
+        "/awareness",
+        "/commendations",
+        "/labour",
+        "/map/areas/wards",
+        "/map/areas/sites",
+        "/map/areas/houses",
+    ),
+    "admin": (
+        "/",
+        "/queue",
+        "/admin/audit",
+        "/admin/deliveries",
+        "/admin/enterprises",
+        "/admin/houses",
+        "/admin/jurisdictions",
+        "/admin/qr",
+        "/admin/sites",
+        "/admin/teams",
+        "/admin/users",
+        "/admin/webhooks",
+        "/reports",
+        "/reports/status",
+    ),
+}
+API = (
+    "/api/v1/houses",
+    "/api/v1/houses/geojson",
+    "/api/v1/incidents",
+    "/api/v1/incidents/changes",
+    "/api/v1/incidents/queue",
+    "/api/v1/patrols",
+    "/api/v1/patrols/changes",
+    "/api/v1/scans",
+    "/api/v1/sites",
+    "/api/v1/teams",
+    "/api/v1/union-units",
+)
+ROLES = {"fed": "city_union_officer", "district": "union_officer", "admin": "system_admin"}
+
+
+async def _admin(conn) -> uuid.UUID:
+    """A system administrator (made once)."""
+    phone_sealed, phone_index = sealed.seal(SECRET, "+84980000003")
+    found = await conn.fetchval("SELECT id FROM user_account WHERE phone_index = $1", phone_index)
+    if found is not None:
+        return found
+    admin, now = uuid.uuid4(), datetime.now(UTC)
+    await conn.execute(
+        "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
+        " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3,"
+        " 'Bench admin', 'x', 'system_admin', true, $4, $4, 1)",
+        admin,
+        phone_sealed,
+        phone_index,
+        now,
+    )
+    return admin
+
+
+async def _console_cookie(conn, user_id: uuid.UUID) -> str:
+    """A console session for the user, as signing in makes one (a device and its token)."""
+    device, raw, now = uuid.uuid4(), uuid.uuid4().hex + uuid.uuid4().hex, datetime.now(UTC)
+    await conn.execute(
+        "INSERT INTO device (id, user_id, client_device_id, kind, created_at, last_seen_at)"
+        " VALUES ($1, $2, $3, 'console', $4, $4)",
+        device,
+        user_id,
+        f"console-{device.hex}",
+        now,
+    )
+    await conn.execute(
+        "INSERT INTO refresh_token (id, device_id, token_hash, created_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        uuid.uuid4(),
+        device,
+        token_digest(raw),
+        now,
+        now + timedelta(hours=12),
+    )
+    return raw
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--slow", type=float, default=100.0, help="mark medians at or over")
+    parser.add_argument("--only", help="comma-separated paths to measure (default: all)")
+    args = parser.parse_args()
+    url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
+    conn = await asyncpg.connect(dsn_of(url))
+    houses = await conn.fetchval("SELECT count(*) FROM boarding_house")
+    scans = await conn.fetchval(
+        "SELECT reltuples::bigint FROM pg_class WHERE relname = $1", "checkpoint_scan"
+    )
+    if not houses:
+        sys.exit("no bench city here: build it with bench/bench_dashboard.py first")
+    fed = await conn.fetchval(
+        "SELECT id FROM user_account WHERE role = 'city_union_officer' ORDER BY created_at LIMIT 1"
+    )
+    _, district = await _district_officer(conn)
+    users = {"fed": fed, "district": district, "admin": await _admin(conn)}
+    cookies = {who: await _console_cookie(conn, uid) for who, uid in users.items()}
+    await conn.close()
+    settings = Settings(
+        environment="test", database_url=url, secret_key=SECRET, log_json=False, log_level="WARNING"
+    )
+    app = create_app(settings)
+    settle_heap()
+    only = set(args.only.split(",")) if args.only else None
+    plan = [(who, path) for who in ("fed", "district") for path in (*CONSOLE["union"], *API)]
+    plan += [("admin", path) for path in CONSOLE["admin"]]
+    print(f"bench city: {houses:,} houses, ~{scans:,} scans; {args.runs} runs after the first")
+    slow = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for who, path in plan:
+            if only and path not in only:
+                continue
+            if path.startswith("/api/"):
+                token = create_access_token(
+                    secret=SECRET, user_id=users[who], role=ROLES[who], minutes=60
+                )
+                kwargs = {"headers": {"Authorization": f"Bearer {token}"}}
+            else:
+                kwargs = {"cookies": {"ttq_session": cookies[who]}}
+            times = []
+            for _ in range(args.runs + 1):
+                started = time.perf_counter()
+                r = await client.get(path, **kwargs)
+                times.append((time.perf_counter() - started) * 1000)
+                assert r.status_code == 200, f"{who} {path}: {r.status_code} {r.text[:200]}"
+            median = statistics.median(times[1:])
+            mark = "  <-- slow" if median >= args.slow else ""
+            if mark:
+                slow.append(f"{who} {path}")
+            print(
+                f"  {who:8} {path:32} {len(r.content):>9,} B   first {times[0]:7.1f} ms"
+                f"   median {median:7.1f} ms   max {max(times[1:]):7.1f} ms{mark}",
+                flush=True,
+            )
+    await app.state.engine.dispose()
+    print(f"at or over {args.slow:.0f} ms (median): {', '.join(slow) or 'none'}")
+    print(f"load average {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
