@@ -78,19 +78,6 @@ def queue_states(subject: Subject) -> tuple[tuple[str, str], ...]:
     return police + union
 
 
-def queue_rule(subject: Subject) -> ColumnElement[bool]:
-    """``queue_states`` as one condition."""
-    sides: dict[str, list[str]] = {}
-    for kind, status in queue_states(subject):
-        sides.setdefault(kind, []).append(status)
-    return or_(
-        *(
-            and_(Incident.handler_kind == kind, Incident.status.in_(statuses))
-            for kind, statuses in sides.items()
-        )
-    )
-
-
 def actor_kinds(
     subject: Subject,
     incident: Incident,
