@@ -4,17 +4,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from backend.audit.service import record_personal_read
 from backend.console import admin_files
-from backend.console.admin_common import form_error, opt_date
+from backend.console.admin_common import accounts_matching, form_error, opt_date
 from backend.console.i18n import LOCAL_TZ
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
-from backend.core import pii
 from backend.core.db import SessionDep
 from backend.core.errors import DomainError
-from backend.core.security import normalize_mobile
 from backend.models import AuditEvent, BoardingHouse, Team, User
 from backend.models.incident import Incident
 from backend.policy import authorize, scoped
@@ -131,7 +129,9 @@ async def audit_log(
     if object_id:
         stmt = stmt.where(AuditEvent.object_id == object_id.strip())
     if actor and actor.strip():
-        stmt = stmt.where(AuditEvent.actor_id.in_(_actors_matching(actor.strip())))
+        stmt = stmt.where(
+            AuditEvent.actor_id.in_(select(User.id).where(accounts_matching(actor.strip())))
+        )
     if start is not None:
         stmt = stmt.where(AuditEvent.occurred_at >= start)
     if end is not None:
@@ -154,13 +154,3 @@ async def audit_log(
             filters=f,
         )
     return render(request, "admin/audit.html", {"events": rows, "f": f, "actors": names})
-
-
-def _actors_matching(text: str):
-    """Ids of the accounts whose name (as typed, case ignored) contains ``text``, or whose phone
-    is ``text`` (phones are sealed at rest: found by their blind index, whole numbers only)."""
-    clauses = [func.lower(User.full_name).contains(text.lower(), autoescape=True)]
-    phone = normalize_mobile(text)
-    if phone is not None:
-        clauses.append(pii.phone_matches(User.phone_index, phone))
-    return select(User.id).where(or_(*clauses))

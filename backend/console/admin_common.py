@@ -8,14 +8,18 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.console import i18n
 from backend.console.web import Console, lang_of, render
+from backend.core import pii
 from backend.core.errors import DomainError, Invalid
 from backend.core.etag import check_if_match, etag_for
 from backend.core.messages import TITLES, title_for
+from backend.core.security import normalize_mobile
+from backend.models import User
 from backend.policy import authorize
 
 T = TypeVar("T")
@@ -163,3 +167,13 @@ def check_form_version(version: str, current: int) -> None:
     """The API's If-Match, from an edit form's hidden version: none is 428, an older one 412."""
     read_at = etag_for(int(version)) if version.strip().isdigit() else None
     check_if_match(read_at, current)
+
+
+def accounts_matching(text: str) -> ColumnElement[bool]:
+    """Accounts whose name (as typed, case ignored) contains ``text``, or whose phone is
+    ``text`` (phones are sealed at rest: found by their blind index, whole numbers only)."""
+    clauses = [func.lower(User.full_name).contains(text.lower(), autoescape=True)]
+    phone = normalize_mobile(text)
+    if phone is not None:
+        clauses.append(pii.phone_matches(User.phone_index, phone))
+    return or_(*clauses)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend.audit.service import record_personal_read
 from backend.console import admin_files
+from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
     attempt,
     check_form_version,
@@ -22,7 +23,7 @@ from backend.console.admin_common import (
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.models import AdminUnit, BoardingHouse, Site, Team, TeamHouse
-from backend.policy import get_visible, scoped
+from backend.policy import get_visible
 from backend.policy.registry import current_period
 from backend.registry import houses_service, queries
 from backend.registry.checkpoints import tokens
@@ -45,6 +46,13 @@ EMPTY = {
 }
 
 
+def _uuid_or_none(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:  # the form's own error says so; the picker just keeps nothing
+        return None
+
+
 async def _houses_ctx(request: Request, session, console: Console, form: dict, q: str) -> dict:
     stmt = await queries.house_query(
         session, subject=console.subject, filters=queries.Filters(q=q or None)
@@ -55,16 +63,20 @@ async def _houses_ctx(request: Request, session, console: Console, form: dict, q
     units = await session.scalars(
         select(AdminUnit).where(AdminUnit.deleted_at.is_(None)).order_by(AdminUnit.path).limit(2000)
     )
-    teams = await session.scalars(
-        scoped(select(Team), console.subject, Team)
-        .where(Team.deleted_at.is_(None))
-        .order_by(Team.name_search)
-        .limit(1000)
+    teams = list(
+        await session.scalars(
+            pickers.team_choices(console).order_by(Team.name_search).limit(pickers.PICK_LIMIT)
+        )
     )
+    picked = _uuid_or_none(form.get("team_id"))
+    if picked and all(team.id != picked for team in teams):
+        # A form shown again after an error keeps the team that was searched for and picked.
+        kept = await session.scalar(pickers.team_choices(console).where(Team.id == picked))
+        teams = [kept, *teams] if kept else teams
     return {
         "houses": houses,
         "admin_units": units.all(),
-        "teams": teams.all(),
+        "teams": teams,
         "form": form,
         "q": q,
         "done": request.query_params.get("done", ""),

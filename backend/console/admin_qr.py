@@ -2,24 +2,27 @@
 and code under each) for a team's houses or one house, audited exactly as the API audits it."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from backend.audit.service import record
 from backend.console.admin_common import require_admin
+from backend.console.admin_pickers import team_choices
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.config import get_settings
 from backend.core.db import SessionDep
 from backend.core.errors import Invalid
 from backend.models import BoardingHouse, Team, TeamHouse
-from backend.policy import get_visible, scoped
+from backend.policy import get_visible
 from backend.policy.registry import checkpoint_rule, current_period
 from backend.registry.checkpoints.printout import Sticker, render_printout
 from backend.registry.checkpoints.router import _SECRET_HEADERS
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+LIST_LIMIT = 200  # teams drawn (a city has ~2,000): the search reaches the rest
 
 
 async def printout(session, console: Console, stmt, *, title: str) -> HTMLResponse:
@@ -55,8 +58,14 @@ def team_houses(team_id: uuid.UUID):
 
 
 @router.get("/admin/qr", name="console-admin-qr")
-async def qr_index(request: Request, session: SessionDep, console: CurrentConsole):
-    """Each team with how many houses it covers, and a link to print their stickers."""
+async def qr_index(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    q: Annotated[str, Query(max_length=100)] = "",
+):
+    """Teams (by name or code) with how many houses each covers, and a link to print their
+    stickers: the first ``LIST_LIMIT`` by name, the search reaching the rest."""
     require_admin(console)
     counts = (
         select(TeamHouse.team_id, func.count().label("n"))
@@ -64,15 +73,16 @@ async def qr_index(request: Request, session: SessionDep, console: CurrentConsol
         .group_by(TeamHouse.team_id)
         .subquery()
     )
+    teams = team_choices(console, q)
     stmt = (
-        scoped(select(Team, counts.c.n), console.subject, Team)
+        teams.add_columns(counts.c.n)
         .outerjoin(counts, counts.c.team_id == Team.id)
-        .where(Team.deleted_at.is_(None))
         .order_by(Team.name_search)
-        .limit(1000)
+        .limit(LIST_LIMIT)
     )
     rows = (await session.execute(stmt)).all()
-    return render(request, "admin/qr.html", {"rows": rows})
+    total = await session.scalar(select(func.count()).select_from(teams.subquery()))
+    return render(request, "admin/qr.html", {"rows": rows, "total": total, "q": q})
 
 
 @router.get("/admin/teams/{team_id}/qr", name="console-admin-team-qr")

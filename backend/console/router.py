@@ -8,6 +8,7 @@ from backend.console import (
     admin_enterprises,
     admin_houses,
     admin_ops,
+    admin_pickers,
     admin_qr,
     admin_sites,
     admin_teams,
@@ -57,6 +58,7 @@ for _sub in (
     admin_houses.router,
     admin_qr.router,
     admin_teams.router,
+    admin_pickers.router,
     admin_ops.router,
 ):
     router.include_router(_sub)

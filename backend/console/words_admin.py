@@ -63,6 +63,16 @@ WORDS.update(
         "belongs_to_admin": ("Thuộc đơn vị hành chính", "Belongs to admin unit"),
         "no_nodes": ("Chưa có đơn vị nào.", "No units yet."),
         "none_option": ("(Không chọn)", "(None)"),
+        "no_match": ("(Không tìm thấy)", "(No match)"),
+        "find_team": ("Tìm tổ (tên hoặc mã)", "Find a team (name or code)"),
+        "find_account": (
+            "Tìm tài khoản (tên hoặc đủ số điện thoại)",
+            "Find an account (name or whole phone)",
+        ),
+        "shown_of": (
+            "Hiển thị {shown} trên {total}; tìm kiếm để thu hẹp.",
+            "Showing {shown} of {total}; search to narrow it down.",
+        ),
         # audit
         "actor": ("Người thực hiện (tên hoặc đủ số điện thoại)", "Actor (name or whole phone)"),
         "action_prefix": ("Thao tác (bắt đầu bằng)", "Action (starts with)"),

@@ -4,6 +4,7 @@ sheet, and run an import while its progress is polled. Nothing is asked of anoth
 page raises a script or CSP error."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.models import BoardingHouse, Site, User
@@ -88,7 +89,11 @@ def test_admin_draws_a_site_creates_a_house_and_prints_the_teams_qr_sheet(
     page.get_by_label("Phường/xã").select_option(str(city.ward_a.id))
     page.get_by_label("Vĩ độ").fill("10,7605")
     page.get_by_label("Kinh độ").fill("106,7205")
-    page.get_by_label("Giao cho tổ tự quản").select_option(str(city.team_a.id))
+    # The team picker narrows as one types (htmx swaps in the matching options).
+    picker = page.get_by_label("Giao cho tổ tự quản")
+    page.get_by_label("Tìm tổ (tên hoặc mã)").fill(city.team_a.code.lower())
+    expect(picker.locator("option")).to_have_count(2)  # "(none)" and the one match
+    picker.select_option(str(city.team_a.id))
     page.get_by_role("button", name="Thêm nhà trọ").click()
     page.wait_for_url("**/admin/houses/*")
     assert city.team_a.name in page.locator("#house-teams").inner_text()
