@@ -46,6 +46,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "open": ("Mở", "Open"),
     "incident": ("Vụ việc", "Incident"),
     "incidents": ("Vụ việc", "Incidents"),
+    "older": ("Cũ hơn →", "Older →"),
     "status": ("Trạng thái", "Status"),
     "severity": ("Mức độ", "Severity"),
     "category": ("Loại", "Category"),

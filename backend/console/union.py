@@ -1,8 +1,10 @@
 """Union officers and the city federation: the dashboard of their subtree, the incidents list
 (union view, diacritics ignored in search) with triage/escalate, and CSV/XLSX exports."""
 
+import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 
@@ -11,6 +13,7 @@ from backend.console.police import category_names
 from backend.console.union_scope import picked_summary
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.pagination import decode_keys, encode_cursor
 from backend.dashboards.exports import table_export
 from backend.incidents import queries, workflow
 from backend.monitoring.exports import Column
@@ -84,14 +87,22 @@ async def incidents(
     status: Text = None,
     severity: Annotated[str | None, Query(max_length=1, pattern="^[1-4]?$")] = None,
     since: date | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """Incidents in the caller's scope, newest first, filtered; or the same as CSV/XLSX."""
+    """Incidents in the caller's scope, newest first, filtered, ``LIST_LIMIT`` a page (an
+    "older" link carries the last one's key, as the API's cursor); or the same as CSV/XLSX
+    (from the newest, whatever page the link was on)."""
     severity = int(severity) if severity else None  # the form's "all" sends an empty value
     filters = _filters(q, category, status, severity, since)
-    limit = EXPORT_LIMIT if format != "html" else LIST_LIMIT
+    html = format == "html"
+    after = decode_keys(cursor, datetime.fromisoformat, uuid.UUID) if html else None
     rows = await queries.list_incidents(
-        session, subject=console.subject, filters=filters, after_key=None, limit=limit
+        session,
+        subject=console.subject,
+        filters=filters,
+        after_key=after,
+        limit=LIST_LIMIT + 1 if html else EXPORT_LIMIT,
     )
     lang = request.cookies.get("ttq_lang", "vi")
     names = await category_names(session, lang)
@@ -119,8 +130,17 @@ async def incidents(
             object_type="incident_list",
             detail={"q": q, "category": category, "status": status, "severity": severity},
         )
+    more = len(rows) > LIST_LIMIT
+    rows = rows[:LIST_LIMIT]
+    # The filters as given, without the page: the files and the next page start from them.
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"])
+    older = None
+    if more:
+        last = encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)])
+        older = urlencode([*parse_qsl(query), ("cursor", last)])
     ctx = {
         "items": rows,
+        "older": older,
         "categories": names,
         "statuses": workflow.STATES,
         "f": {
@@ -130,6 +150,6 @@ async def incidents(
             "severity": severity or "",
             "since": since.isoformat() if since else "",
         },
-        "query": request.url.query,
+        "query": query,
     }
     return render(request, "incidents.html", ctx)

@@ -1,12 +1,17 @@
 """Each role's home, the incidents list (search without diacritics, union view), exports,
 administration pages and the map layers, each within the caller's scope."""
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
+from backend.console import union
 from backend.models import AuditEvent
 from tests.console.conftest import sign_in
 from tests.console.test_incidents import theft, trafficking
+from tests.incidents.world import report
 
 
 @pytest.mark.parametrize(
@@ -127,3 +132,26 @@ async def test_dashboard_tables_and_their_files(client, city, session, table):
     assert audit is not None
     other = await client.get(f"/dashboard/tables/{table}", params={"unit": str(city.union_x.id)})
     assert other.status_code == 404
+
+
+async def test_the_incident_list_pages_older_with_its_filters(client, app, city, monkeypatch):
+    monkeypatch.setattr(union, "LIST_LIMIT", 2)
+    made = [(await report(client, app, city.member_a)).json()["id"] for _ in range(5)]
+    other = (await report(client, app, city.leader_b)).json()["id"]  # union Y: not officer_x's
+    await sign_in(client, city.officer_x)
+    seen, url, pages = [], "/incidents?category=theft", 0
+    while url:
+        page = await client.get(url)
+        assert page.status_code == 200
+        ids = [i for i in [*made, other] if i in page.text]
+        assert len(ids) <= 2
+        seen += ids
+        # The files start from the filters, not from the page the link was on.
+        assert "cursor=" not in re.search(r'href="(/incidents\?[^"]*format=csv)"', page.text)[1]
+        older = re.search(r'id="older" rel="next" href="([^"]+)"', page.text)
+        url = html.unescape(older[1]) if older else None
+        assert url is None or "category=theft" in url  # the filters go along
+        pages += 1
+    assert pages == 3 and sorted(seen) == sorted(made) and len(seen) == 5
+    bad = await client.get("/incidents", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422
