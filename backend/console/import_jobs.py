@@ -2,10 +2,13 @@
 read it: a small JSON file next to the held upload (the wizard already keeps the checked file
 there between its steps). The page polls a fragment with htmx until the run is over.
 
-The run itself is the API's import engine, all or nothing in one transaction, audited
-(``registry.import``) in that transaction; the file records only how far it got and the
-final report. Only the user who started a run can read its progress (the file is named by
-their id).
+The run itself is the API's import engine, audited (``registry.import``): on PostgreSQL all or
+nothing in one transaction; on SQLite as ``ttq import`` runs it (``backend/imports/batched.py``):
+the whole file checked again on a private copy, then written 200 rows per transaction, so that
+SQLite's one write lock is free between them and phones' sign-ins and uploads go on during a
+large import (before, the run held it from its first row to its last). The file records only
+how far it got and the final report. Only the user who started a run can read its progress
+(the file is named by their id).
 """
 
 import asyncio
@@ -20,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from backend.core.errors import DomainError, NotFound
+from backend.imports.batched import import_in_batches
 from backend.imports.engine import run_import
 from backend.imports.kinds import handler_for
 from backend.imports.schemas import ImportKind
@@ -29,8 +33,9 @@ from backend.policy import load_subject
 log = logging.getLogger(__name__)
 WRITE_EVERY_S = 0.2  # progress written at most this often (and at the last row)
 # A "running" state not written for this long belongs to a process that stopped (a restart):
-# the page says the run was interrupted instead of polling for ever. Nothing was written then:
-# the run is one transaction.
+# the page says the run was interrupted instead of polling for ever. On PostgreSQL nothing was
+# written then (one transaction); on SQLite the batches before stay, and running the same file
+# again finishes it (imports update by code).
 STALE_S = 600
 _TASKS: set[asyncio.Task] = set()  # strong references: a bare task may be collected mid-run
 
@@ -87,17 +92,28 @@ async def _run(app: FastAPI, *, user_id: uuid.UUID, kind: ImportKind, data: byte
         async with app.state.session_factory() as session:
             user = await session.get(User, user_id)
             subject = await load_subject(session, user)
+            name = f"{uuid.uuid4().hex}.upload"
             try:
-                report = await run_import(
-                    session,
-                    actor=subject,
-                    handler=handler_for(kind),
-                    data=data,
-                    file_name=f"{uuid.uuid4().hex}.upload",
-                    dry_run=False,
-                    progress=progress,
-                )
-                await session.commit()
+                if session.get_bind().dialect.name == "sqlite":
+                    report = await import_in_batches(
+                        session,
+                        actor=subject,
+                        make_handler=lambda: handler_for(kind),
+                        data=data,
+                        file_name=name,
+                        progress=progress,
+                    )
+                else:
+                    report = await run_import(
+                        session,
+                        actor=subject,
+                        handler=handler_for(kind),
+                        data=data,
+                        file_name=name,
+                        dry_run=False,
+                        progress=progress,
+                    )
+                    await session.commit()
             except DomainError as exc:
                 await session.rollback()
                 report_ = {"file_error": exc.code, **exc.extra}

@@ -203,8 +203,16 @@ WORDS.update(
         "import_starting": ("Đang bắt đầu…", "Starting…"),
         "refresh": ("Tải lại", "Refresh"),
         "import_interrupted": (
-            "Lần nhập bị gián đoạn (máy chủ khởi động lại); không có gì được ghi, hãy chạy lại.",
-            "The run was interrupted (server restart); nothing was written, run it again.",
+            "Lần nhập bị gián đoạn (máy chủ khởi động lại); hãy nhập lại cùng tệp: dữ liệu được "
+            "cập nhật theo mã, không bị trùng.",
+            "The run was interrupted (server restart); import the same file again: rows are "
+            "updated by code, nothing is doubled.",
+        ),
+        "import_partly_written": (
+            "{n} dòng đầu đã được ghi; sửa lỗi rồi nhập lại cùng tệp để hoàn tất (dữ liệu được "
+            "cập nhật theo mã, không bị trùng).",
+            "The first {n} rows were written; fix the problems and import the same file again to "
+            "finish (rows are updated by code, nothing is doubled).",
         ),
         "rotate_checkpoint": ("Đổi mã QR (thu hồi mã cũ)", "New QR code (retire the old one)"),
         "rotate_help": (
