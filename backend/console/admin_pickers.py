@@ -42,10 +42,12 @@ def team_choices(console, q: str = ""):
     return stmt.where(found) if found is not None else stmt
 
 
-def account_choices(q: str = ""):
-    """Active member accounts (team leaders and members), narrowed by ``q`` (part of a name, or
-    a whole phone number)."""
-    stmt = select(User).where(User.role.in_(MEMBER_ACCOUNT_ROLES), User.is_active.is_(True))
+def account_choices(console, q: str = ""):
+    """Active member accounts (team leaders and members) the caller may see, narrowed by ``q``
+    (part of a name, or a whole phone number)."""
+    stmt = scoped(select(User), console.subject, User).where(
+        User.role.in_(MEMBER_ACCOUNT_ROLES), User.is_active.is_(True)
+    )
     return stmt.where(accounts_matching(q.strip())) if q.strip() else stmt
 
 
@@ -74,6 +76,8 @@ async def pick_accounts(
 ):
     """The member-account picker's options matching the search."""
     require_admin(console)
-    rows = await session.scalars(account_choices(pick_q).order_by(User.full_name).limit(PICK_LIMIT))
+    rows = await session.scalars(
+        account_choices(console, pick_q).order_by(User.full_name).limit(PICK_LIMIT)
+    )
     options = [(user.id, user.full_name, user.role) for user in rows]
     return render(request, "admin/_options.html", {"options": options, "roles": True})

@@ -153,7 +153,7 @@ async def _team_ctx(request: Request, session, console: Console, team: Team) -> 
     houses = (await session.scalars(team_houses(team.id).order_by(BoardingHouse.name_search))).all()
     accounts = (
         await session.scalars(
-            pickers.account_choices().order_by(User.full_name).limit(pickers.PICK_LIMIT)
+            pickers.account_choices(console).order_by(User.full_name).limit(pickers.PICK_LIMIT)
         )
     ).all()
     union = await session.get(UnionUnit, team.union_unit_id)
