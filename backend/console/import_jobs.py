@@ -23,9 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from backend.core.errors import DomainError, NotFound
-from backend.imports.batched import import_in_batches
-from backend.imports.engine import run_import
-from backend.imports.kinds import handler_for
+from backend.imports.batched import import_for_real
 from backend.imports.schemas import ImportKind
 from backend.models import User
 from backend.policy import load_subject
@@ -92,28 +90,15 @@ async def _run(app: FastAPI, *, user_id: uuid.UUID, kind: ImportKind, data: byte
         async with app.state.session_factory() as session:
             user = await session.get(User, user_id)
             subject = await load_subject(session, user)
-            name = f"{uuid.uuid4().hex}.upload"
             try:
-                if session.get_bind().dialect.name == "sqlite":
-                    report = await import_in_batches(
-                        session,
-                        actor=subject,
-                        make_handler=lambda: handler_for(kind),
-                        data=data,
-                        file_name=name,
-                        progress=progress,
-                    )
-                else:
-                    report = await run_import(
-                        session,
-                        actor=subject,
-                        handler=handler_for(kind),
-                        data=data,
-                        file_name=name,
-                        dry_run=False,
-                        progress=progress,
-                    )
-                    await session.commit()
+                report = await import_for_real(
+                    session,
+                    actor=subject,
+                    kind=kind,
+                    data=data,
+                    file_name=f"{uuid.uuid4().hex}.upload",
+                    progress=progress,
+                )
             except DomainError as exc:
                 await session.rollback()
                 report_ = {"file_error": exc.code, **exc.extra}

@@ -28,10 +28,45 @@ from backend.imports.engine import (
     record_import,
     run_import,
 )
+from backend.imports.kinds import handler_for
+from backend.imports.schemas import ImportKind
 from backend.imports.snapshot import dry_run_session
 from backend.policy import Subject
 
 BATCH_ROWS = 200
+
+
+async def import_for_real(
+    session: AsyncSession,
+    *,
+    actor: Subject | None,
+    kind: ImportKind | str,
+    data: bytes,
+    file_name: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """A real run, committed, as the database wants it (``ttq import`` and the console's run):
+    on SQLite checked on a copy and written in batches (below), on PostgreSQL one transaction."""
+    if session.get_bind().dialect.name == "sqlite":
+        return await import_in_batches(
+            session,
+            actor=actor,
+            make_handler=lambda: handler_for(kind),
+            data=data,
+            file_name=file_name,
+            progress=progress,
+        )
+    report = await run_import(
+        session,
+        actor=actor,
+        handler=handler_for(kind),
+        data=data,
+        file_name=file_name,
+        dry_run=False,
+        progress=progress,
+    )
+    await session.commit()
+    return report
 
 
 async def import_in_batches(

@@ -1,7 +1,6 @@
 """`ttq import sites|houses|teams|members FILE [--dry-run] [--as PHONE]`."""
 
 import asyncio
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,6 +41,7 @@ async def _actor(session, phone: str | None):
 async def _run(kind: ImportKind, data: bytes, name: str, dry_run: bool, phone, progress):
     from backend.core.config import get_settings
     from backend.core.db import make_engine, make_session_factory
+    from backend.imports.batched import import_for_real
     from backend.imports.engine import run_import
     from backend.imports.kinds import handler_for
     from backend.imports.snapshot import dry_run_session
@@ -50,29 +50,21 @@ async def _run(kind: ImportKind, data: bytes, name: str, dry_run: bool, phone, p
     try:
         async with make_session_factory(engine)() as session:
             actor = await _actor(session, phone)
-            if not dry_run and engine.dialect.name == "sqlite":
-                # Checked on a copy, then written in short batches: sign-in goes on meanwhile.
-                from backend.imports.batched import import_in_batches
-
-                report = await import_in_batches(
-                    session,
-                    actor=actor,
-                    make_handler=lambda: handler_for(kind),
-                    data=data,
-                    file_name=name,
-                    progress=progress,
+            if not dry_run:
+                # On SQLite checked on a copy, then written in short batches: sign-in goes on.
+                report = await import_for_real(
+                    session, actor=actor, kind=kind, data=data, file_name=name, progress=progress
                 )
                 return report.as_dict()
             # A dry run never takes SQLite's write lock (imports/snapshot.py).
-            context = dry_run_session(session) if dry_run else nullcontext(session)
-            async with context as working:
+            async with dry_run_session(session) as working:
                 report = await run_import(
                     working,
                     actor=actor,
                     handler=handler_for(kind),
                     data=data,
                     file_name=name,
-                    dry_run=dry_run,
+                    dry_run=True,
                     progress=progress,
                 )
                 await working.commit()
