@@ -221,9 +221,12 @@ async def _run(app, client, session, seed: int, batch_max: int, dup_rate: float,
             size = rng.randint(1, batch_max)
             batch, queue = queue[:size], queue[size:]
             if sent and rng.random() < dup_rate:
-                batch += rng.sample(sent, min(len(sent), rng.randint(1, 40)))
+                # Re-sent duplicates fill the batch up to the server's 500 at most: cutting the
+                # batch back to 500 afterwards dropped new items that no request ever carried
+                # (a patrol among them left its scans held for good, and the run failed).
+                room = 500 - len(batch)
+                batch += rng.sample(sent, min(len(sent), rng.randint(1, 40), room))
                 rng.shuffle(batch)
-                batch = batch[:500]
             key = str(uuid.uuid4())
             offset = rng.choice([0, 0, 0, 0, 20, -15, 600, -420])
             if rng.random() < loss:  # the request never reached the server
