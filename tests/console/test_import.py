@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -16,7 +15,7 @@ from backend.imports import batched
 from backend.imports.kinds import handler_for
 from backend.models import AuditEvent, BoardingHouse
 from tests.console.conftest import csrf, sign_in
-from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row
+from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row, write_lock_state
 
 
 async def _check(client, data: bytes):
@@ -173,15 +172,7 @@ async def test_a_run_on_sqlite_leaves_the_write_lock_free_between_batches(
 
     def probe_then_write(state_path, state):
         if state.get("status") == "running" and state.get("done"):
-            other = sqlite3.connect(path, timeout=0)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.execute("ROLLBACK")
-                seen.append("free")
-            except sqlite3.OperationalError as exc:
-                seen.append(str(exc))
-            finally:
-                other.close()
+            seen.append(write_lock_state(path))
         write_state(state_path, state)
 
     monkeypatch.setattr(import_jobs, "write_state", probe_then_write)

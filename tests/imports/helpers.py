@@ -2,6 +2,7 @@
 
 import csv
 import io
+import sqlite3
 from typing import Any
 
 from openpyxl import Workbook
@@ -57,3 +58,16 @@ async def post_import(
 def located(body: dict) -> set[tuple]:
     """The problems as (row, column, code) triples."""
     return {(e["row"], e["column"], e["code"]) for e in body["errors"]}
+
+
+def write_lock_state(path: str) -> str:
+    """Whether another writer gets SQLite's write lock at once: "free", or SQLite's refusal."""
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return "free"
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    finally:
+        other.close()

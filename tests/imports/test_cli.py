@@ -14,7 +14,7 @@ from backend.core.migrate import upgrade
 from backend.models import AdminUnit, AuditEvent, BoardingHouse, UnionUnit
 from tests.factories import make_unit, make_user
 from tests.factories_registry import make_site
-from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row, xlsx_bytes
+from tests.imports.helpers import HOUSE_HEADERS, csv_bytes, house_row, write_lock_state, xlsx_bytes
 
 runner = CliRunner()
 
@@ -131,15 +131,7 @@ def test_a_dry_run_never_holds_the_write_lock(db, tmp_path):
     seen = []
 
     def progress(done, total):
-        other = sqlite3.connect(path, timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            seen.append("free")
-        except sqlite3.OperationalError as exc:
-            seen.append(str(exc))
-        finally:
-            other.close()
+        seen.append(write_lock_state(path))
 
     report = asyncio.run(_run("houses", data, "f.csv", True, None, progress))
     assert report["created"] == 20 and report["dry_run"] is True
