@@ -4,16 +4,16 @@
 import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Literal
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 
 from backend.console.i18n import LOCAL_TZ
+from backend.console.paging import filters_query, next_page
 from backend.console.police import category_names
 from backend.console.union_scope import picked_summary
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.core.pagination import decode_keys, encode_cursor
+from backend.core.pagination import decode_keys
 from backend.dashboards.exports import table_export
 from backend.incidents import queries, workflow
 from backend.monitoring.exports import Column
@@ -132,12 +132,9 @@ async def incidents(
         )
     more = len(rows) > LIST_LIMIT
     rows = rows[:LIST_LIMIT]
-    # The filters as given, without the page: the files and the next page start from them.
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "cursor"])
     older = None
     if more:
-        last = encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)])
-        older = urlencode([*parse_qsl(query), ("cursor", last)])
+        older = next_page(request, [rows[-1].created_at.isoformat(), str(rows[-1].id)])
     ctx = {
         "items": rows,
         "older": older,
@@ -150,6 +147,6 @@ async def incidents(
             "severity": severity or "",
             "since": since.isoformat() if since else "",
         },
-        "query": query,
+        "query": filters_query(request),
     }
     return render(request, "incidents.html", ctx)

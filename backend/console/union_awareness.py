@@ -1,19 +1,25 @@
 """Awareness sessions (tuyên truyền) of a union subtree for the picked period, with topic and
-diacritic-free search; as a page or as the API's CSV/XLSX columns."""
+diacritic-free search; as pages of ``LIMIT`` (the figures count the whole period) or as the
+API's CSV/XLSX columns."""
 
+import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 
 from backend.console import union_scope
+from backend.console.paging import next_page
 from backend.console.union_exports import list_file
 from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.pagination import decode_keys
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import AwarenessSession
 from backend.monitoring import awareness_service as service
 from backend.monitoring.awareness_router import _export_columns, export_query
+from backend.monitoring.filters import newest_first_after
 from backend.policy import scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -28,9 +34,11 @@ async def awareness(
     console: CurrentConsole,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     q: Text = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """Sessions held by the picked unit's teams and units in the period, newest first."""
+    """Sessions held by the picked unit's teams and units in the period, newest first; an
+    "older" link carries the last one's key (the files hold every session of the filters)."""
     union_scope.union_desk(console)
     pk = await union_scope.pick(request, session, console)
     where = await service.filters(
@@ -56,6 +64,18 @@ async def awareness(
             detail={"unit": str(pk.scope.id), "from": pk.start, "to": pk.end, "topic": topic},
         )
     s = AwarenessSession
+    after = decode_keys(cursor, datetime.fromisoformat, uuid.UUID)
+    audience = s.workers_count + s.landlords_count + s.others_count
+    # The figures are the period's, whichever page is shown (not the page's rows).
+    totals = (
+        await session.execute(
+            scoped(
+                select(func.count(s.id), func.coalesce(func.sum(audience), 0)),
+                console.subject,
+                AwarenessSession,
+            ).where(*where)
+        )
+    ).one()
     stmt = (
         scoped(
             select(s, func.coalesce(Team.name, UnionUnit.name).label("holder")),
@@ -66,9 +86,15 @@ async def awareness(
         .outerjoin(UnionUnit, UnionUnit.id == s.union_unit_id)
         .where(*where)
         .order_by(s.held_at.desc(), s.id.desc())
-        .limit(LIMIT)
+        .limit(LIMIT + 1)
     )
+    if after:
+        stmt = stmt.where(newest_first_after(s.held_at, s.id, *after))
     rows = (await session.execute(stmt)).all()
+    older = None
+    if len(rows) > LIMIT:
+        rows = rows[:LIMIT]
+        older = next_page(request, [rows[-1][0].held_at.isoformat(), str(rows[-1][0].id)])
     lang = request.cookies.get("ttq_lang", "vi")
     labels = await service.topic_labels(session)
     topic_name = {k: (en if lang == "en" else vi) for k, (vi, en) in labels.items()}
@@ -78,6 +104,8 @@ async def awareness(
         "items": rows,
         "topic_name": topic_name,
         "f": {"topic": topic or "", "q": q or ""},
-        "audience": sum(s.workers_count + s.landlords_count + s.others_count for s, _ in rows),
+        "sessions": totals[0],
+        "audience": totals[1],
+        "older": older,
     }
     return render(request, "union/awareness.html", ctx)

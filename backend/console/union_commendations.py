@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backend.console import union_scope
+from backend.console.paging import next_page
 from backend.console.union_exports import list_file
 from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.errors import Invalid
+from backend.core.pagination import decode_keys
 from backend.dashboards.exports import table_export
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import Commendation
@@ -24,6 +26,7 @@ from backend.monitoring import commendation_service as service
 from backend.monitoring.commendation_router import EXPORT_COLUMNS, export_query
 from backend.monitoring.commendation_schemas import LEVELS, CommendationCreate
 from backend.monitoring.exports import Column
+from backend.monitoring.filters import newest_first_after
 from backend.policy import authorize, scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -57,9 +60,11 @@ async def commendations(
     session: SessionDep,
     console: CurrentConsole,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """Commendations decided in the period under the picked unit, and the candidates."""
+    """Commendations decided in the period under the picked unit (``LIMIT`` a page, an "older"
+    link past it), and the candidates."""
     union_scope.union_desk(console)
     pk = await union_scope.pick(request, session, console)
     where = await service.filters(
@@ -84,25 +89,32 @@ async def commendations(
             detail={"unit": str(pk.scope.id), "from": pk.start, "to": pk.end, "q": q},
         )
     c, team_union = Commendation, aliased(UnionUnit)
-    rows = (
-        await session.execute(
-            scoped(
-                select(c, func.coalesce(c.person_name, Team.name).label("recipient")),
-                console.subject,
-                Commendation,
-            )
-            .outerjoin(Team, Team.id == c.team_id)
-            .outerjoin(team_union, team_union.id == Team.union_unit_id)
-            .where(*where)
-            .order_by(c.decided_on.desc(), c.id.desc())
-            .limit(LIMIT)
+    after = decode_keys(cursor, date.fromisoformat, uuid.UUID)
+    stmt = (
+        scoped(
+            select(c, func.coalesce(c.person_name, Team.name).label("recipient")),
+            console.subject,
+            Commendation,
         )
-    ).all()
+        .outerjoin(Team, Team.id == c.team_id)
+        .outerjoin(team_union, team_union.id == Team.union_unit_id)
+        .where(*where)
+        .order_by(c.decided_on.desc(), c.id.desc())
+        .limit(LIMIT + 1)
+    )
+    if after:
+        stmt = stmt.where(newest_first_after(c.decided_on, c.id, *after))
+    rows = (await session.execute(stmt)).all()
+    older = None
+    if len(rows) > LIMIT:
+        rows = rows[:LIMIT]
+        older = next_page(request, [rows[-1][0].decided_on.isoformat(), str(rows[-1][0].id)])
     lang = request.cookies.get("ttq_lang", "vi")
     ctx = {
         "pk": pk,
         "scope": pk.scope,
         "items": rows,
+        "older": older,
         "cands": (await _candidates(session, console, pk)).items,
         "levels": {k: (en if lang == "en" else vi) for k, (vi, en) in LEVELS.items()},
         "f": {"q": q or ""},
