@@ -60,8 +60,8 @@ async def _houses_ctx(request: Request, session, console: Console, form: dict, q
     houses = (
         await session.scalars(stmt.order_by(BoardingHouse.name_search).limit(LIST_LIMIT))
     ).all()
-    units = await session.scalars(
-        select(AdminUnit).where(AdminUnit.deleted_at.is_(None)).order_by(AdminUnit.path).limit(2000)
+    units = await pickers.unit_options(
+        session, "admin", picked=pickers.picked_ids([form.get("admin_unit_id")])
     )
     teams = list(
         await session.scalars(
@@ -75,7 +75,7 @@ async def _houses_ctx(request: Request, session, console: Console, form: dict, q
         teams = [kept, *teams] if kept else teams
     return {
         "houses": houses,
-        "admin_units": units.all(),
+        "admin_units": units,
         "teams": teams,
         "form": form,
         "q": q,

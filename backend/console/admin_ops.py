@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
+from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
     attempt,
     done,
@@ -17,7 +18,7 @@ from backend.console.admin_common import (
 )
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.models import AdminUnit, Site, UnionUnit, User
+from backend.models import Site, User
 from backend.models.notification import NotificationDelivery, WebhookSubscription
 from backend.notifications import service as notify
 from backend.policy import Role, get_visible
@@ -37,7 +38,8 @@ async def _live(session, model, *, order) -> list:
 
 async def _jurisdictions_ctx(request: Request, session, console: Console, form: dict) -> dict:
     rows = await jurisdictions.list_jurisdictions(session, subject=console.subject, limit=LIMIT)
-    units = await _live(session, AdminUnit, order=AdminUnit.path)
+    picked = pickers.picked_ids([form.get("admin_unit_id")])
+    units = await pickers.unit_options(session, "admin", picked=picked)
     sites = await _live(session, Site, order=Site.name_search)
     liaisons = (
         await session.scalars(
@@ -48,7 +50,7 @@ async def _jurisdictions_ctx(request: Request, session, console: Console, form: 
     ).all()
     return {
         "rows": rows,
-        "unit_names": {u.id: u.name for u in units},
+        "unit_names": await pickers.unit_names(session, (s.admin_unit_id for s, _ in rows)),
         "site_names": {s.id: s.name for s in sites},
         "admin_units": units,
         "sites": sites,
@@ -120,14 +122,13 @@ async def _webhooks_ctx(request: Request, session, console: Console, form: dict)
     rows = await notify.list_subscriptions(
         session, subject=console.subject, after_id=None, limit=LIMIT
     )
-    admin_units = await _live(session, AdminUnit, order=AdminUnit.path)
-    union_units = await _live(session, UnionUnit, order=UnionUnit.path)
-    names = {u.id: u.name for u in [*admin_units, *union_units]}
+    picked = pickers.picked_ids([form.get("unit")])
+    names = await pickers.unit_names(session, (w.admin_unit_id or w.union_unit_id for w in rows))
     return {
         "rows": rows,
         "names": names,
-        "admin_units": admin_units,
-        "union_units": union_units,
+        "admin_units": await pickers.unit_options(session, "admin", picked=picked),
+        "union_units": await pickers.unit_options(session, "union", picked=picked),
         "form": form,
         "done": request.query_params.get("done", ""),
     }

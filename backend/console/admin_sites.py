@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
+from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
     attempt,
     check_form_version,
@@ -23,7 +24,7 @@ from backend.console.admin_common import (
 )
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.models import AdminUnit, BoardingHouse, Enterprise, Site, UnionUnit
+from backend.models import AdminUnit, BoardingHouse, Enterprise, Site
 from backend.policy import get_visible, scoped
 from backend.registry import enterprises_service, sites_service
 from backend.registry.validation import SITE_KINDS
@@ -31,11 +32,6 @@ from backend.registry.validation import SITE_KINDS
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 LIST_LIMIT = 500
 MAX_GEOJSON_BYTES = 2_000_000
-
-
-async def _units(session, model) -> list:
-    stmt = select(model).where(model.deleted_at.is_(None)).order_by(model.path).limit(1000)
-    return list((await session.scalars(stmt)).all())
 
 
 async def _sites(session, console: Console) -> list[Site]:
@@ -73,11 +69,12 @@ async def _boundary_text(file: UploadFile | None, drawn: str) -> str:
 
 
 async def _site_form_ctx(request: Request, session, console: Console, form: dict) -> dict:
+    picked = pickers.picked_ids([*form.get("admin_unit_ids", []), form.get("union_unit_id")])
     return {
         "form": form,
         "kinds": SITE_KINDS,
-        "admin_units": await _units(session, AdminUnit),
-        "union_units": await _units(session, UnionUnit),
+        "admin_units": await pickers.unit_options(session, "admin", picked=picked),
+        "union_units": await pickers.unit_options(session, "union", picked=picked),
         "sites": await _sites(session, console),
         "done": request.query_params.get("done", ""),
     }

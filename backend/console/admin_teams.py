@@ -44,18 +44,13 @@ async def _teams_ctx(
     found = pickers.team_choices(console, q)
     rows = await session.scalars(found.order_by(Team.name_search).limit(limit))
     total = await session.scalar(select(func.count()).select_from(found.subquery()))
-    unions = await session.scalars(
-        select(UnionUnit).where(UnionUnit.deleted_at.is_(None)).order_by(UnionUnit.path)
-    )
-    units = await session.scalars(
-        select(AdminUnit).where(AdminUnit.deleted_at.is_(None)).order_by(AdminUnit.path)
-    )
+    picked = pickers.picked_ids([form.get("union_unit_id"), form.get("admin_unit_id")])
     return {
         "teams": rows.all(),
         "total": total,
         "q": q,
-        "union_units": unions.all(),
-        "admin_units": units.all(),
+        "union_units": await pickers.unit_options(session, "union", picked=picked),
+        "admin_units": await pickers.unit_options(session, "admin", picked=picked),
         "form": form,
         "done": request.query_params.get("done", ""),
     }

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
+from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
     attempt,
     done,
@@ -46,14 +47,17 @@ def nest(nodes: list) -> list[dict]:
 
 async def _tree_ctx(request: Request, session, console: Console, kind: str, form=None) -> dict:
     nodes = await _nodes(session, console, MODELS[kind])
-    admin_units = nodes if kind == "admin_unit" else await _nodes(session, console, AdminUnit)
+    admin_units = []
+    if kind == "union_unit":  # a union unit names the admin unit it belongs to
+        picked = pickers.picked_ids([form.get("admin_unit_id")] if form else [])
+        admin_units = await pickers.unit_options(session, "admin", picked=picked)
     return {
         "kind": kind,
         "tree": nest(nodes),
         "nodes": nodes,
         "admin_units": admin_units,
         "levels": sorted({n.level for n in nodes}),
-        "form": form or {"parent_id": "", "code": "", "name": "", "level": ""},
+        "form": form or {"parent_id": "", "code": "", "name": "", "level": "", "admin_unit_id": ""},
         "done": request.query_params.get("done", ""),
     }
 
@@ -84,6 +88,7 @@ async def add_node(
     """Add a node under a parent (or as a new root)."""
     require_admin(console)
     form = {"parent_id": parent_id, "code": code, "name": name, "level": level}
+    form["admin_unit_id"] = admin_unit_id
 
     async def call():
         values = {"code": _text(code), "name": _text(name), "level": _text(level)}
@@ -113,7 +118,10 @@ async def _node_ctx(request: Request, session, console: Console, kind: str, node
     nodes = await _nodes(session, console, MODELS[kind])
     # A node cannot move under itself or its own subtree: those are not offered.
     parents = [n for n in nodes if not n.path.startswith(node.path)]
-    admin_units = await _nodes(session, console, AdminUnit) if kind == "union_unit" else []
+    admin_units = []
+    if kind == "union_unit":
+        picked = [node.admin_unit_id] if node.admin_unit_id else []
+        admin_units = await pickers.unit_options(session, "admin", picked=picked)
     children = [n for n in nodes if n.parent_id == node.id]
     return {
         "kind": kind,

@@ -5,10 +5,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import select
 
 from backend.accounts import service as accounts
 from backend.audit.service import record_personal_read
+from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
     attempt,
     done,
@@ -20,20 +20,18 @@ from backend.console.admin_common import (
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.errors import Invalid
-from backend.models import AdminUnit, UnionUnit, User
+from backend.models import User
 from backend.policy import Role, get_visible
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-UNIT_LIMIT = 1000  # units offered in a picker; a bigger city picks by typing in the trees page
 
 
-async def unit_choices(session) -> dict[str, list]:
-    """The live units of both trees, in tree order, for scope pickers."""
-    out = {}
-    for key, model in (("admin", AdminUnit), ("union", UnionUnit)):
-        stmt = select(model).where(model.deleted_at.is_(None)).order_by(model.path)
-        out[key] = list((await session.scalars(stmt.limit(UNIT_LIMIT))).all())
-    return out
+async def unit_choices(session, picked: list[str]) -> dict[str, list]:
+    """The scope picker's units of both trees (the picked ones kept; a search reaches the rest)."""
+    ids = pickers.picked_ids(picked)
+    return {
+        tree: await pickers.unit_options(session, tree, picked=ids) for tree in ("admin", "union")
+    }
 
 
 def _form(values: dict | None = None) -> dict:
@@ -45,7 +43,7 @@ def _form(values: dict | None = None) -> dict:
 async def new_user(request: Request, session: SessionDep, console: CurrentConsole):
     """The new-account form."""
     require_admin(console)
-    ctx = {"form": _form(), "units": await unit_choices(session), "roles": list(Role)}
+    ctx = {"form": _form(), "units": await unit_choices(session, []), "roles": list(Role)}
     return render(request, "admin/user_new.html", ctx)
 
 
@@ -80,7 +78,8 @@ async def create_user(
 
     user, error = await attempt(session, call)
     if error is not None:
-        ctx = {"form": _form(values), "units": await unit_choices(session), "roles": list(Role)}
+        units = await unit_choices(session, values["scope_unit_ids"])
+        ctx = {"form": _form(values), "units": units, "roles": list(Role)}
         return form_error(request, "admin/user_new.html", ctx, error)
     return done(f"/admin/users/{user.id}", "user_created")
 
@@ -91,10 +90,11 @@ async def _user_ctx(request: Request, session, console: Console, user: User) -> 
         await record_personal_read(
             session, actor=console.subject, object_type="user", ids=[user.id], fields=["phone"]
         )
+    picked = [str(i) for i in scope_ids]
     return {
         "user": user,
-        "scope_ids": [str(i) for i in scope_ids],
-        "units": await unit_choices(session),
+        "scope_ids": picked,
+        "units": await unit_choices(session, picked),
         "roles": list(Role),
         "done": request.query_params.get("done", ""),
     }

@@ -1,17 +1,30 @@
-"""Administration lists and pickers at a city's size: whatever sorts after the first page is one
-search away (the forms capped their pickers at 1,000 by name: at 2,000 teams half could not be
-picked), the lists say how much they show, and only administrators get any of it."""
+"""Administration lists and pickers at a city's (and a country's) size: whatever sorts after the
+first page is one search away (the forms capped their pickers at 1,000 by name: at 2,000 teams
+half could not be picked; units at 1,000–2,000, where a country has ~10,000 wards), the lists say
+how much they show, and only administrators get any of it."""
 
 import re
 
 import pytest
 
 from backend.console import admin_pickers, admin_qr, admin_teams
+from backend.models import AdminUnit
 from tests.console.conftest import sign_in
-from tests.factories import make_user
+from tests.factories import make_unit, make_user
 from tests.factories_teams import make_team
 
 OPTION = re.compile(r'<option value="([^"]*)">([^<]*)</option>')
+# A unit option: (value, " selected" or "", label); a disabled "no match" has no value kept.
+UNIT_OPTION = re.compile(r'<option value="([^"]*)"( selected)?(?: disabled)?>([^<]*)</option>')
+UNIT_FORMS = [
+    "/admin/houses",
+    "/admin/teams",
+    "/admin/sites",
+    "/admin/jurisdictions",
+    "/admin/webhooks",
+    "/admin/users/new",
+    "/admin/trees/union_unit",
+]
 
 
 @pytest.fixture
@@ -113,14 +126,92 @@ async def test_the_teams_and_qr_lists_say_how_much_they_show(client, city, many_
     assert f"/admin/teams/{last.id}" in found.text and 'id="qr-shown"' not in found.text
 
 
+async def _units(client, params: dict) -> list[tuple[str, str, str]]:
+    r = await client.get("/admin/pick/units", params=params)
+    assert r.status_code == 200, r.text
+    return UNIT_OPTION.findall(r.text)
+
+
+async def test_unit_pickers_reach_past_their_first_page(client, city, session, monkeypatch):
+    monkeypatch.setattr(admin_pickers, "UNIT_LIMIT", 1)  # each tree's root only
+    ward = await make_unit(
+        session, AdminUnit, "Phường Đông Hòa", parent=city.city, level="Phường", code="P-DH-77"
+    )
+    await session.commit()
+    await sign_in(client, city.admin)
+    for path in [*UNIT_FORMS, f"/admin/trees/union_unit/{city.union_x.id}"]:
+        page = await client.get(path)
+        assert page.status_code == 200 and 'hx-get="/admin/pick/units?tree=' in page.text, path
+        assert str(ward.id) not in page.text and str(city.ward_a.id) not in page.text, path
+    none, label = ("", "", "(Không chọn)"), "· Phường Đông Hòa (Phường)"
+    for query in ("dong hoa", "ĐÔNG HÒA", "p-dh-77"):  # diacritics and case ignored; the code
+        found = await _units(client, {"tree": "admin", "pick_q": query})
+        assert found == [none, (str(ward.id), "", label)]
+    # What the select had picked (sent under its own name) is kept, still selected.
+    kept = await _units(
+        client, {"tree": "admin", "pick_q": "dong hoa", "admin_unit_id": str(city.ward_a.id)}
+    )
+    assert (str(city.ward_a.id), " selected", "· · Phường Tân Thuận (Phường)") in kept
+    assert (str(ward.id), "", label) in kept and len(kept) == 3
+    # Both trees, several picks (the scope picker): no "none" option, both groups kept.
+    both = await _units(
+        client,
+        [
+            ("tree", "both"),
+            ("multiple", "true"),
+            ("pick_q", "dong hoa"),
+            ("scope_unit_ids", str(city.union_x.id)),
+            ("scope_unit_ids", str(city.ward_b.id)),
+        ],
+    )
+    picked = {value for value, selected, _ in both if selected}
+    assert picked == {str(city.union_x.id), str(city.ward_b.id)}
+    assert none not in both and (str(ward.id), "", label) in both
+    # The webhook form's values name their tree.
+    hook = await _units(
+        client,
+        {"tree": "both", "prefixed": "true", "pick_q": "zzz", "unit": f"union:{city.union_x.id}"},
+    )
+    assert hook == [none, (f"union:{city.union_x.id}", " selected", "· Công đoàn KCX (Cấp)")]
+    assert await _units(client, {"tree": "admin", "pick_q": "khong co"}) == [
+        ("", "", "(Không tìm thấy)")
+    ]
+    assert await _units(client, {"tree": "union", "multiple": "true", "pick_q": "khong co"}) == [
+        ("", "", "(Không tìm thấy)")
+    ]
+    assert (await client.get("/admin/pick/units", params={"tree": "x"})).status_code == 422
+    # A form that comes back with an error keeps the ward that was searched for and picked.
+    form = await client.get("/admin/houses")
+    bad = await client.post(
+        "/admin/houses",
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1),
+            "name": "",
+            "admin_unit_id": str(ward.id),
+        },
+    )
+    assert bad.status_code == 422 and f'<option value="{ward.id}" selected>' in bad.text
+    # List rows name their unit whether or not the picker drew it.
+    rows = await client.get("/admin/jurisdictions")
+    assert "Phường Tân Thuận" in rows.text
+
+
+PICKERS = [
+    ("/admin/pick/teams", {}),
+    ("/admin/pick/accounts", {}),
+    ("/admin/pick/units", {"tree": "both"}),
+]
+
+
 @pytest.mark.parametrize("who", ["officer_x", "leader_a", "member_a", "police_a1"])
-@pytest.mark.parametrize("path", ["/admin/pick/teams", "/admin/pick/accounts"])
-async def test_only_administrators_search_the_pickers(client, city, who, path):
+@pytest.mark.parametrize(("path", "params"), PICKERS)
+async def test_only_administrators_search_the_pickers(client, city, who, path, params):
     await sign_in(client, getattr(city, who))
-    r = await client.get(path, params={"pick_q": "a"})
+    r = await client.get(path, params={**params, "pick_q": "a"})
     assert r.status_code == 403 and "<option" not in r.text
 
 
-async def test_the_pickers_need_a_session(client, city):
-    r = await client.get("/admin/pick/teams", params={"pick_q": "a"})
+@pytest.mark.parametrize(("path", "params"), PICKERS)
+async def test_the_pickers_need_a_session(client, city, path, params):
+    r = await client.get(path, params={**params, "pick_q": "a"})
     assert r.status_code in (303, 401) and "<option" not in r.text
