@@ -45,21 +45,22 @@ def picked_ids(values: Iterable[str | None]) -> list[uuid.UUID]:
     return out[:MAX_PICKED]
 
 
-def team_search(q: str) -> ColumnElement[bool] | None:
-    """Teams whose name (diacritics and case ignored) or code contains ``q`` (None: any)."""
+def name_or_code(model, q: str) -> ColumnElement[bool] | None:
+    """Rows (teams, units) whose name (diacritics and case ignored) or code contains ``q``
+    (None: any)."""
     words = q.strip()
     if not words:
         return None
     return or_(
-        Team.name_search.contains(fold(words), autoescape=True),
-        Team.code.icontains(words, autoescape=True),
+        model.name_search.contains(fold(words), autoescape=True),
+        model.code.icontains(words, autoescape=True),
     )
 
 
 def team_choices(console, q: str = ""):
     """The teams a form may put something on, by name, narrowed by ``q``."""
     stmt = scoped(select(Team), console.subject, Team).where(Team.deleted_at.is_(None))
-    found = team_search(q)
+    found = name_or_code(Team, q)
     return stmt.where(found) if found is not None else stmt
 
 
@@ -104,17 +105,6 @@ async def pick_accounts(
     return render(request, "admin/_options.html", {"options": options, "roles": True})
 
 
-def unit_search(model, q: str) -> ColumnElement[bool] | None:
-    """Units whose name (diacritics and case ignored) or code contains ``q`` (None: any)."""
-    words = q.strip()
-    if not words:
-        return None
-    return or_(
-        model.name_search.contains(fold(words), autoescape=True),
-        model.code.icontains(words, autoescape=True),
-    )
-
-
 async def unit_options(
     session, tree: str, *, q: str = "", picked: Iterable[uuid.UUID] = ()
 ) -> list:
@@ -122,7 +112,7 @@ async def unit_options(
     and the picked ones whatever the search (a form shown again, or searched, keeps them)."""
     model = TREES[tree]
     stmt = select(model).where(model.deleted_at.is_(None))
-    found = unit_search(model, q)
+    found = name_or_code(model, q)
     if found is not None:
         stmt = stmt.where(found)
     rows = list(await session.scalars(stmt.order_by(model.path).limit(UNIT_LIMIT)))
@@ -139,10 +129,9 @@ async def unit_names(session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID
     """The names of these units of either tree (for list rows that name one)."""
     wanted = {i for i in ids if i is not None}
     names: dict[uuid.UUID, str] = {}
-    for model in TREES.values():
-        if wanted:
-            rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
-            names.update({unit_id: name for unit_id, name in rows})
+    for model in TREES.values() if wanted else ():
+        rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+        names.update({unit_id: name for unit_id, name in rows})
     return names
 
 

@@ -2,7 +2,6 @@
 diacritic-free search; as pages of ``LIMIT`` (the figures count the whole period) or as the
 API's CSV/XLSX columns."""
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -10,16 +9,14 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 
 from backend.console import union_scope
-from backend.console.paging import next_page
+from backend.console.paging import newest_first
 from backend.console.union_exports import list_file
 from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
-from backend.core.pagination import decode_keys
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import AwarenessSession
 from backend.monitoring import awareness_service as service
 from backend.monitoring.awareness_router import _export_columns, export_query
-from backend.monitoring.filters import newest_first_after
 from backend.policy import scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -64,7 +61,6 @@ async def awareness(
             detail={"unit": str(pk.scope.id), "from": pk.start, "to": pk.end, "topic": topic},
         )
     s = AwarenessSession
-    after = decode_keys(cursor, datetime.fromisoformat, uuid.UUID)
     audience = s.workers_count + s.landlords_count + s.others_count
     # The figures are the period's, whichever page is shown (not the page's rows).
     totals = (
@@ -85,16 +81,16 @@ async def awareness(
         .outerjoin(Team, Team.id == s.team_id)
         .outerjoin(UnionUnit, UnionUnit.id == s.union_unit_id)
         .where(*where)
-        .order_by(s.held_at.desc(), s.id.desc())
-        .limit(LIMIT + 1)
     )
-    if after:
-        stmt = stmt.where(newest_first_after(s.held_at, s.id, *after))
-    rows = (await session.execute(stmt)).all()
-    older = None
-    if len(rows) > LIMIT:
-        rows = rows[:LIMIT]
-        older = next_page(request, [rows[-1][0].held_at.isoformat(), str(rows[-1][0].id)])
+    rows, older = await newest_first(
+        session,
+        request,
+        stmt,
+        cursor=cursor,
+        moment=s.held_at,
+        parse=datetime.fromisoformat,
+        limit=LIMIT,
+    )
     lang = request.cookies.get("ttq_lang", "vi")
     labels = await service.topic_labels(session)
     topic_name = {k: (en if lang == "en" else vi) for k, (vi, en) in labels.items()}

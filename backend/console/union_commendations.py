@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backend.console import union_scope
-from backend.console.paging import next_page
+from backend.console.paging import newest_first
 from backend.console.union_exports import list_file
 from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.errors import Invalid
-from backend.core.pagination import decode_keys
 from backend.dashboards.exports import table_export
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import Commendation
@@ -26,7 +25,6 @@ from backend.monitoring import commendation_service as service
 from backend.monitoring.commendation_router import EXPORT_COLUMNS, export_query
 from backend.monitoring.commendation_schemas import LEVELS, CommendationCreate
 from backend.monitoring.exports import Column
-from backend.monitoring.filters import newest_first_after
 from backend.policy import authorize, scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -89,7 +87,6 @@ async def commendations(
             detail={"unit": str(pk.scope.id), "from": pk.start, "to": pk.end, "q": q},
         )
     c, team_union = Commendation, aliased(UnionUnit)
-    after = decode_keys(cursor, date.fromisoformat, uuid.UUID)
     stmt = (
         scoped(
             select(c, func.coalesce(c.person_name, Team.name).label("recipient")),
@@ -99,16 +96,16 @@ async def commendations(
         .outerjoin(Team, Team.id == c.team_id)
         .outerjoin(team_union, team_union.id == Team.union_unit_id)
         .where(*where)
-        .order_by(c.decided_on.desc(), c.id.desc())
-        .limit(LIMIT + 1)
     )
-    if after:
-        stmt = stmt.where(newest_first_after(c.decided_on, c.id, *after))
-    rows = (await session.execute(stmt)).all()
-    older = None
-    if len(rows) > LIMIT:
-        rows = rows[:LIMIT]
-        older = next_page(request, [rows[-1][0].decided_on.isoformat(), str(rows[-1][0].id)])
+    rows, older = await newest_first(
+        session,
+        request,
+        stmt,
+        cursor=cursor,
+        moment=c.decided_on,
+        parse=date.fromisoformat,
+        limit=LIMIT,
+    )
     lang = request.cookies.get("ttq_lang", "vi")
     ctx = {
         "pk": pk,
