@@ -13,21 +13,22 @@ from backend.policy import authorize
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Table = Literal["teams", "coverage", "uncovered", "completeness"]
-LIMIT = 500
+LIMIT = 500  # rows on the page (the page says when there are more)
+FILE_LIMIT = 10_000  # rows in a file: a city's houses not patrolled can be thousands
 
 
-async def _rows(session, subject, scope, period, table: str) -> list[dict]:
+async def _rows(session, subject, scope, period, table: str, limit: int) -> list[dict]:
     if table == "teams":
         return await tables.team_ranking(
-            session, subject=subject, scope=scope, period=period, limit=LIMIT
+            session, subject=subject, scope=scope, period=period, limit=limit
         )
     if table == "coverage":
         return await tables.coverage_against_incidents(
-            session, subject=subject, scope=scope, period=period, limit=LIMIT
+            session, subject=subject, scope=scope, period=period, limit=limit
         )
     if table == "uncovered":
         return await tables.uncovered_houses(
-            session, subject=subject, scope=scope, period=period, limit=LIMIT
+            session, subject=subject, scope=scope, period=period, limit=limit
         )
     result = await tables.completeness(
         session, subject=subject, scope=scope, period=period, threshold=0.8
@@ -50,11 +51,13 @@ async def table_page(
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
     """One table of a union subtree for the picked period (by default this month and the two
-    before); the files are audited as in the API."""
+    before), its first ``LIMIT`` rows; the files hold up to ``FILE_LIMIT`` and are audited as in
+    the API."""
     authorize(console.subject, "dashboard.read")
     pk = await pick(request, session, console)
     scope, period = pk.scope, pk.period
-    rows = await _rows(session, console.subject, scope, period, table)
+    limit = LIMIT + 1 if format == "html" else FILE_LIMIT
+    rows = await _rows(session, console.subject, scope, period, table, limit)
     columns, filename = exports.TABLES[table]
     lang = request.cookies.get("ttq_lang", "vi")
     if format != "html":
@@ -73,7 +76,11 @@ async def table_page(
                 "to": str(period.last),
             },
         )
+    more = len(rows) > LIMIT
+    rows = rows[:LIMIT]
     ctx = {
+        "more": more,
+        "file_limit": FILE_LIMIT,
         "table": table,
         "scope": scope,
         "pk": pk,

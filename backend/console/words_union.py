@@ -69,5 +69,9 @@ UNION_WORDS: dict[str, tuple[str, str]] = {
         "Hiển thị {n} trên {total} dòng; tệp CSV/XLSX có đủ.",
         "Showing {n} of {total} rows; the CSV/XLSX file has them all.",
     ),
+    "first_rows_file": (
+        "Hiển thị {n} dòng đầu; tệp CSV/XLSX có tới {file} dòng.",
+        "Showing the first {n} rows; the CSV/XLSX file holds up to {file}.",
+    ),
     "categories_table": ("Vụ việc theo loại", "Incidents by category"),
 }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from backend.console import tables
 from backend.core import clock
 from backend.dashboards.rollups import rebuild_all
 from backend.models import AuditEvent
@@ -85,6 +86,20 @@ async def test_table_follows_the_pickers(client, city):
     )
     assert page.status_code == 200 and "01/11/2026 – 30/11/2026" in page.text
     assert f"unit={city.grassroots_x.id}" in page.text  # carried into the file links
+
+
+async def test_a_long_table_says_so_and_its_file_holds_more(client, city, monkeypatch):
+    monkeypatch.setattr(tables, "LIMIT", 1)
+    await sign_in(client, city.city_officer)
+    houses = [city.house_a, city.house_q, city.house_b]  # none patrolled in November
+    page = await client.get("/dashboard/tables/uncovered", params=NOVEMBER)
+    assert sum(h.code in page.text for h in houses) == 1
+    assert "Hiển thị 1 dòng đầu; tệp CSV/XLSX có tới 10.000 dòng." in page.text
+    csv = await client.get("/dashboard/tables/uncovered", params={**NOVEMBER, "format": "csv"})
+    assert all(h.code in csv.content.decode("utf-8-sig") for h in houses)
+    monkeypatch.setattr(tables, "LIMIT", 3)  # all of them fit: nothing to say
+    whole = await client.get("/dashboard/tables/uncovered", params=NOVEMBER)
+    assert all(h.code in whole.text for h in houses) and 'id="table-more"' not in whole.text
 
 
 async def test_labour_events_with_enterprise_and_workers(client, app, city, session):
