@@ -1,8 +1,14 @@
 """The administration lists' files (users, houses, teams, the audit log): the rows each list
-page shows, with its filters, as CSV/XLSX; streamed and audited through ``page_file``."""
+page shows, with its filters, as CSV/XLSX; streamed and audited through ``page_file``. A list
+longer than any page (a city's 40,000 houses) is streamed from its query instead
+(``admin_stream``), as the API's exports are."""
 
+from sqlalchemy import Select
+
+from backend.audit.service import record
 from backend.console.i18n import ROLE_WORDS
 from backend.console.page_files import page_file
+from backend.monitoring.export_routes import export_response
 from backend.monitoring.exports import Column, labels
 from backend.monitoring.registry_exports import HOUSE_STATUS, TEAM_STATUS
 
@@ -52,13 +58,6 @@ def user_rows(users) -> list[dict]:
     ]
 
 
-def house_rows(houses) -> list[dict]:
-    return [
-        {"name": h.name, "code": h.code, "address": h.address, "status": h.status, "id": str(h.id)}
-        for h in houses
-    ]
-
-
 def team_rows(teams) -> list[dict]:
     return [{"name": t.name, "code": t.code, "status": t.status, "id": str(t.id)} for t in teams]
 
@@ -90,4 +89,27 @@ async def admin_file(request, session, console, *, rows, columns, fmt, thing: st
         filename=f"quan-tri-{thing}",
         object_type=f"admin_{thing}",
         detail={"filters": filters},
+    )
+
+
+async def admin_stream(request, session, console, *, stmt: Select, columns, fmt, thing, filters):
+    """An administration list streamed from its (scoped) query with the columns' keys as labels,
+    audited ``admin_<thing>.export`` as ``admin_file`` is."""
+    await record(
+        session,
+        actor=console.subject,
+        action=f"admin_{thing}.export",
+        object_type=f"admin_{thing}",
+        detail={"filters": filters, "format": fmt, "via": "console"},
+    )
+    # The rows are read on another connection once this request's transaction has committed
+    # (the audit row with it), as the API's exports do.
+    await session.flush()
+    return export_response(
+        factory=request.app.state.session_factory,
+        stmt=stmt,
+        columns=columns,
+        fmt=fmt,
+        lang=request.cookies.get("ttq_lang", "vi"),
+        filename=f"quan-tri-{thing}",
     )

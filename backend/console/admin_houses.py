@@ -5,7 +5,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.audit.service import record_personal_read
 from backend.console import admin_files
@@ -53,13 +53,18 @@ def _uuid_or_none(raw: str | None) -> uuid.UUID | None:
         return None
 
 
-async def _houses_ctx(request: Request, session, console: Console, form: dict, q: str) -> dict:
-    stmt = await queries.house_query(
+async def _found(session, console: Console, q: str):
+    return await queries.house_query(
         session, subject=console.subject, filters=queries.Filters(q=q or None)
     )
+
+
+async def _houses_ctx(request: Request, session, console: Console, form: dict, q: str) -> dict:
+    stmt = await _found(session, console, q)
     houses = (
         await session.scalars(stmt.order_by(BoardingHouse.name_search).limit(LIST_LIMIT))
     ).all()
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     units = await pickers.unit_options(
         session, "admin", picked=pickers.picked_ids([form.get("admin_unit_id")])
     )
@@ -75,6 +80,7 @@ async def _houses_ctx(request: Request, session, console: Console, form: dict, q
         teams = [kept, *teams] if kept else teams
     return {
         "houses": houses,
+        "total": total,
         "admin_units": units,
         "teams": teams,
         "form": form,
@@ -91,21 +97,25 @@ async def houses_page(
     q: Annotated[str, Query(max_length=100)] = "",
     format: Literal["html", "csv", "xlsx"] = "html",
 ):
-    """Houses by name (search ignores diacritics), and the form to register one; or the list
-    as CSV/XLSX."""
+    """Houses by name (search ignores diacritics), the first ``LIST_LIMIT`` and the form to
+    register one; or every matching house as CSV/XLSX (streamed: a city has 40,000)."""
     require_admin(console)
-    ctx = await _houses_ctx(request, session, console, dict(EMPTY), q)
     if format != "html":
-        return await admin_files.admin_file(
+        h = BoardingHouse
+        stmt = await _found(session, console, q)
+        return await admin_files.admin_stream(
             request,
             session,
             console,
-            rows=admin_files.house_rows(ctx["houses"]),
+            stmt=stmt.with_only_columns(h.name, h.code, h.address, h.status, h.id).order_by(
+                h.name_search, h.id
+            ),
             columns=admin_files.HOUSE_COLUMNS,
             fmt=format,
             thing="houses",
             filters={"q": q},
         )
+    ctx = await _houses_ctx(request, session, console, dict(EMPTY), q)
     return render(request, "admin/houses.html", ctx)
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from backend.console import admin_pickers, admin_qr, admin_teams
+from backend.console import admin_houses, admin_pickers, admin_qr, admin_teams
 from backend.models import AdminUnit
 from tests.console.conftest import sign_in
 from tests.factories import make_unit, make_user
@@ -107,7 +107,7 @@ async def test_the_account_picker_finds_by_name_or_whole_phone(client, city, ses
     assert await _options(client, "/admin/pick/accounts", "0912345") == [("", "(Không tìm thấy)")]
 
 
-async def test_the_teams_and_qr_lists_say_how_much_they_show(client, city, many_teams, monkeypatch):
+async def test_the_admin_lists_say_how_much_they_show(client, city, many_teams, monkeypatch):
     monkeypatch.setattr(admin_teams, "LIST_LIMIT", 3)
     monkeypatch.setattr(admin_qr, "LIST_LIMIT", 3)
     last = many_teams[-1]
@@ -120,6 +120,15 @@ async def test_the_teams_and_qr_lists_say_how_much_they_show(client, city, many_
     csv = await client.get("/admin/teams", params={"q": "an binh", "format": "csv"})
     assert csv.status_code == 200
     assert sum("Tổ An Bình" in line for line in csv.text.splitlines()) == 11
+    houses = [city.house_a, city.house_q, city.house_b]
+    monkeypatch.setattr(admin_houses, "LIST_LIMIT", 1)
+    page = await client.get("/admin/houses")
+    assert "Hiển thị 1 trên 3" in page.text and sum(h.name in page.text for h in houses) == 1
+    # The houses' file is streamed from the list's query: every matching house, not the page's.
+    csv = (await client.get("/admin/houses", params={"format": "csv"})).text
+    assert all(h.name in csv and str(h.id) in csv for h in houses)
+    found = (await client.get("/admin/houses", params={"q": "linh trung", "format": "csv"})).text
+    assert city.house_b.name in found and city.house_a.name not in found
     qr = await client.get("/admin/qr")
     assert "Hiển thị 3 trên" in qr.text and str(last.id) not in qr.text
     found = await client.get("/admin/qr", params={"q": "DH-77"})
