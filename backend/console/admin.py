@@ -1,5 +1,7 @@
-"""The administrator's home: users and roles, and the audit log with filters."""
+"""The administrator's home: users and roles, and the audit log with filters; both page by
+keyset (a city has ten thousand accounts, and the audit log grows every day)."""
 
+import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -10,6 +12,7 @@ from backend.audit.service import record_personal_read
 from backend.console import admin_files
 from backend.console.admin_common import accounts_matching, form_error, opt_date
 from backend.console.i18n import LOCAL_TZ
+from backend.console.paging import keyset_page
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.errors import DomainError
@@ -18,7 +21,9 @@ from backend.models.incident import Incident
 from backend.policy import authorize, scoped
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-PAGE = 100
+PAGE = 100  # rows a page; a "next" link carries the last one's key
+FILE_LIMIT = 10_000  # rows in a file (from the filters, not the page)
+Cursor = Annotated[str | None, Query(max_length=200)]
 Format = Literal["html", "csv", "xlsx"]
 
 
@@ -50,14 +55,34 @@ async def users(
     session: SessionDep,
     console: CurrentConsole,
     role: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Cursor = None,
     format: Format = "html",
 ):
-    """Every account with its role (administrators only); or that list as CSV/XLSX."""
+    """Accounts with their roles by name (administrators only), filtered by role and by part of
+    a name or a whole phone, ``PAGE`` a page; or every matching one as CSV/XLSX."""
     authorize(console.subject, "user.manage")
-    stmt = scoped(select(User), console.subject, User).order_by(User.full_name).limit(PAGE)
+    stmt = scoped(select(User), console.subject, User)
     if role:
         stmt = stmt.where(User.role == role)
-    rows = (await session.scalars(stmt)).all()
+    if q and q.strip():
+        stmt = stmt.where(accounts_matching(q.strip()))
+    total, more = None, None
+    if format == "html":
+        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page, more = await keyset_page(
+            session,
+            request,
+            stmt,
+            order=[User.full_name, User.id],
+            parse=[str, uuid.UUID],
+            cursor=cursor,
+            limit=PAGE,
+        )
+        rows = [r[0] for r in page]
+    else:
+        stmt = stmt.order_by(User.full_name, User.id).limit(FILE_LIMIT)
+        rows = (await session.scalars(stmt)).all()
     # As the API's list: other people's phone numbers read in bulk are logged.
     await record_personal_read(
         session,
@@ -75,9 +100,10 @@ async def users(
             columns=admin_files.USER_COLUMNS,
             fmt=format,
             thing="users",
-            filters={"role": role},
+            filters={"role": role, "q": q},
         )
-    return render(request, "admin/users.html", {"users": rows, "role": role or ""})
+    ctx = {"users": rows, "role": role or "", "q": q or "", "total": total, "more": more}
+    return render(request, "admin/users.html", ctx)
 
 
 def _day_start(raw: str | None, field: str, *, next_day: bool = False) -> datetime | None:
@@ -101,6 +127,7 @@ async def audit_log(
     actor: Annotated[str | None, Query(max_length=64)] = None,
     date_from: Annotated[str | None, Query(max_length=10)] = None,
     date_to: Annotated[str | None, Query(max_length=10)] = None,
+    cursor: Cursor = None,
     format: Format = "html",
 ):
     """The audit log, newest first, filtered by actor (name or whole phone), action prefix, object
@@ -121,7 +148,6 @@ async def audit_log(
         ctx = {"events": [], "f": f, "actors": {}}
         return form_error(request, "admin/audit.html", ctx, exc)
     stmt = scoped(select(AuditEvent), console.subject, AuditEvent)
-    stmt = stmt.order_by(AuditEvent.id.desc()).limit(PAGE)
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
     if object_type:
@@ -136,7 +162,22 @@ async def audit_log(
         stmt = stmt.where(AuditEvent.occurred_at >= start)
     if end is not None:
         stmt = stmt.where(AuditEvent.occurred_at < end)
-    rows = (await session.scalars(stmt)).all()
+    older = None
+    if format == "html":
+        page, older = await keyset_page(
+            session,
+            request,
+            stmt,
+            order=[AuditEvent.id],
+            parse=[int],
+            cursor=cursor,
+            limit=PAGE,
+            descending=True,
+        )
+        rows = [r[0] for r in page]
+    else:
+        stmt = stmt.order_by(AuditEvent.id.desc()).limit(FILE_LIMIT)
+        rows = (await session.scalars(stmt)).all()
     ids = {e.actor_id for e in rows if e.actor_id}
     names = {}
     if ids:
@@ -153,4 +194,5 @@ async def audit_log(
             thing="audit",
             filters=f,
         )
-    return render(request, "admin/audit.html", {"events": rows, "f": f, "actors": names})
+    ctx = {"events": rows, "f": f, "actors": names, "older": older}
+    return render(request, "admin/audit.html", ctx)

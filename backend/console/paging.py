@@ -10,8 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Select
 from starlette.requests import Request
 
-from backend.core.pagination import decode_keys, encode_cursor
-from backend.monitoring.filters import newest_first_after
+from backend.core.pagination import after, decode_keys, encode_cursor
 
 CURSOR = "cursor"
 
@@ -30,6 +29,36 @@ def next_page(request: Request, key: list[Any]) -> str:
     return urlencode([*_filters(request), (CURSOR, encode_cursor(key))])
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+async def keyset_page(
+    session,
+    request: Request,
+    stmt: Select,
+    *,
+    order: list,
+    parse: list[Callable[[Any], Any]],
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+) -> tuple[list, str | None]:
+    """A page of ``stmt`` (rows led by an entity) in ``order`` from the cursor's row on, and
+    the next page's query string (None on the last). ``order`` ends with a unique column; the
+    cursor carries the last row's values of it, each read back by ``parse``."""
+    after_key = decode_keys(cursor, *parse)
+    stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in order)).limit(limit + 1)
+    if after_key:
+        stmt = stmt.where(after(order, list(after_key), descending=descending))
+    rows = (await session.execute(stmt)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1][0]
+    return rows, next_page(request, [_plain(getattr(last, c.key)) for c in order])
+
+
 async def newest_first(
     session,
     request: Request,
@@ -40,16 +69,14 @@ async def newest_first(
     parse: Callable[[str], Any],
     limit: int,
 ) -> tuple[list, str | None]:
-    """A page of ``stmt`` (rows led by an entity with an ``id``) newest first by ``(moment,
-    id)`` from the cursor's row on, and the next page's query string (None on the last)."""
-    model = moment.class_
-    after = decode_keys(cursor, parse, uuid.UUID)
-    stmt = stmt.order_by(moment.desc(), model.id.desc()).limit(limit + 1)
-    if after:
-        stmt = stmt.where(newest_first_after(moment, model.id, *after))
-    rows = (await session.execute(stmt)).all()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1][0]
-    return rows, next_page(request, [getattr(last, moment.key).isoformat(), str(last.id)])
+    """A page of ``stmt`` newest first by ``(moment, id)`` (see ``keyset_page``)."""
+    return await keyset_page(
+        session,
+        request,
+        stmt,
+        order=[moment, moment.class_.id],
+        parse=[parse, uuid.UUID],
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+    )

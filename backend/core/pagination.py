@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, or_
 
 from backend.core.errors import Invalid
 
@@ -18,6 +19,16 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+def after(columns: list, values: list, *, descending: bool = False) -> ColumnElement[bool]:
+    """Keyset condition: rows strictly after ``values`` in (column…) order."""
+    clauses = []
+    for i, column in enumerate(columns):
+        equal = [columns[j] == values[j] for j in range(i)]
+        step = column < values[i] if descending else column > values[i]
+        clauses.append(and_(*equal, step))
+    return or_(*clauses)
 
 
 def encode_cursor(values: list[Any]) -> str:

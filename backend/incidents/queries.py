@@ -10,9 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core.pagination import after
 from backend.core.text import fold
 from backend.incidents.workflow import AWAITING_ACK
 from backend.models import UnionUnit
@@ -36,16 +37,6 @@ class Filters:
     team_id: uuid.UUID | None = None
     union_unit_id: uuid.UUID | None = None
     q: str | None = None
-
-
-def after(columns: list, values: list, *, descending: bool = False) -> ColumnElement[bool]:
-    """Keyset condition: rows strictly after ``values`` in (column…) order."""
-    clauses = []
-    for i, column in enumerate(columns):
-        equal = [columns[j] == values[j] for j in range(i)]
-        step = column < values[i] if descending else column > values[i]
-        clauses.append(and_(*equal, step))
-    return or_(*clauses)
 
 
 def _filtered(stmt, f: Filters):

@@ -1,16 +1,18 @@
-"""Console lists past their first page: the police queue, awareness sessions and commendations
-page by the API's keyset cursor with their filters kept; the awareness figures count the whole
-period, not the page; the files start from the filters and hold every row."""
+"""Console lists past their first page: the police queue, awareness sessions, commendations,
+accounts and the audit log page by keyset cursors with their filters kept; the awareness
+figures count the whole period, not the page; the files start from the filters and hold every
+row."""
 
 import html
 import re
 import uuid
 
-from backend.console import police, union_awareness, union_commendations
+from backend.audit.service import record
+from backend.console import admin, police, union_awareness, union_commendations
 from tests.console.conftest import csrf, sign_in
 from tests.console.test_incidents import trafficking
 from tests.console.test_union_pages import NOVEMBER, frozen, topics  # noqa: F401 (fixtures)
-from tests.factories import auth
+from tests.factories import auth, make_user
 from tests.monitoring.factories import session_body
 
 
@@ -110,3 +112,45 @@ async def test_commendations_page_older(client, app, city, monkeypatch):
     await sign_in(client, city.officer_y)
     _, theirs = await walk(client, f"/commendations?{query}", numbers, "older")
     assert theirs == []
+
+
+async def test_admin_users_search_and_page_by_name(client, city, session, monkeypatch):
+    monkeypatch.setattr(admin, "PAGE", 2)
+    zungs = []
+    for n, phone in enumerate(("0912 345 001", "0912 345 002", "0912 345 003")):
+        user = await make_user(session, role="team_member", phone=phone)
+        user.full_name = f"Trần Thị Zung {n}"
+        zungs.append(user)
+    await session.commit()
+    await sign_in(client, city.admin)
+    names = [u.full_name for u in zungs]
+    pages, seen = await walk(client, "/admin/users?role=team_member&q=zung", names, "more")
+    assert len(pages) == 2 and seen == names  # by name, the role and search kept
+    assert "Hiển thị 2 trên 3" in pages[0]
+    one = await client.get("/admin/users", params={"q": "+84 912 345 002"})  # a whole phone
+    assert names[1] in one.text and names[0] not in one.text
+    # The file holds every matching account, not the page's two.
+    file = await client.get("/admin/users", params={"q": "zung", "format": "csv"})
+    assert all(name in file.text for name in names)
+    assert (await client.get("/admin/users", params={"cursor": "x"})).status_code == 422
+
+
+async def test_the_audit_log_pages_older(client, city, session, monkeypatch):
+    monkeypatch.setattr(admin, "PAGE", 2)
+    ids = []
+    for n in range(5):
+        event = await record(
+            session, actor=None, action="paging.test", object_type="paging", object_id=f"p-{n}"
+        )
+        await session.flush()
+        ids.append(event.id)
+    await session.commit()
+    await sign_in(client, city.admin)
+    marks = [f"p-{n}<" for n in range(5)]  # the object id as the page shows it
+    pages, seen = await walk(client, "/admin/audit?object_type=paging", marks, "older")
+    assert len(pages) == 3 and seen == marks[::-1]  # newest first, each once
+    file = await client.get("/admin/audit", params={"object_type": "paging", "format": "csv"})
+    assert all(f"p-{n}" in file.text for n in range(5))
+    client.cookies.clear()
+    await sign_in(client, city.officer_x)
+    assert (await client.get("/admin/audit", params={"object_type": "paging"})).status_code == 403
