@@ -6,9 +6,11 @@ so SQLite (which has no zone database) adds seven hours; PostgreSQL uses the zon
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, Integer
+from sqlalchemy import Date, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from backend.models.base import UTCDateTime
 
 ZONE = "Asia/Ho_Chi_Minh"
 LOCAL = timezone(timedelta(hours=7), "ICT")
@@ -94,6 +96,35 @@ def _secs_pg(element, compiler, **kw):
 def _secs_sqlite(element, compiler, **kw):
     a, b = (compiler.process(c, **kw) for c in element.clauses)
     return f"(CAST(strftime('%s', {a}) AS INTEGER) - CAST(strftime('%s', {b}) AS INTEGER))"
+
+
+class seconds_before(FunctionElement):
+    """A UTC timestamp moved back by a whole number of seconds (``seconds_before(at, n)``, ``n``
+    a Python int), comparable with the timestamp columns on either engine."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+    def __init__(self, at, seconds: int):
+        super().__init__(at, literal_column(str(int(seconds))))
+
+
+@compiles(seconds_before, "postgresql")
+def _before_pg(element, compiler, **kw):
+    at, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({at} - {n} * interval '1 second')"
+
+
+@compiles(seconds_before, "sqlite")
+def _before_sqlite(element, compiler, **kw):
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds move the first 19 characters and
+    # leave the fraction as it is, so the result compares with stored values to the microsecond.
+    # (Only the whole seconds go through strftime, which rounds a fraction to milliseconds:
+    # .999999 would carry into the next second.)
+    at, n = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"(strftime('%Y-%m-%d %H:%M:%S', substr({at}, 1, 19), '-{n} seconds') || substr({at}, 20))"
+    )
 
 
 class year_of(FunctionElement):

@@ -3,10 +3,11 @@ and reporting completeness per union unit. All scoped like the summary."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.dashboards.service import Period, scanned_houses
+from backend.dashboards.sqlfuncs import seconds_before
 from backend.models import BoardingHouse, Team, UnionUnit
 from backend.models.incident import Incident
 from backend.models.patrol import CheckpointScan
@@ -85,46 +86,77 @@ async def coverage_against_incidents(
     """Houses with incidents in the period: when each was last patrolled before its latest
     incident, and how many patrols visited it in the 30 days before."""
     f, i, h, s = RollupIncidentFact, Incident, BoardingHouse, CheckpointScan
-    per_house = (
-        select(
-            f.house_id.label("house_id"),
-            func.count().label("incidents"),
-            func.max(i.occurred_at).label("latest"),
-        )
-        .join(i, i.id == f.incident_id)
+    facts = (
+        select(f.house_id, f.day, f.incident_id)
         .where(
             f.day.between(period.first, period.last),
             f.cell_id.in_(cells_in(subject, scope)),
             f.house_id != NIL,
             f.house_id.in_(select(h.id).where(houses_where(subject, scope))),
         )
-        .group_by(f.house_id)
-        .order_by(func.max(i.occurred_at).desc(), f.house_id)
+        .cte("facts")
+    )
+    per = (
+        select(
+            facts.c.house_id,
+            func.count().label("incidents"),
+            func.max(facts.c.day).label("last_day"),
+        )
+        .group_by(facts.c.house_id)
+        .cte("per")
+    )
+    # The `limit` houses whose latest incident is newest are among those whose latest local
+    # day is one of the `limit` newest (its time only orders houses within a day), so only
+    # their incidents of that day are read for the time: joining every incident of the period
+    # for it read the whole incident table (0.4 s at a city's scale).
+    top_days = select(per.c.last_day).order_by(per.c.last_day.desc()).limit(limit).subquery()
+    cutoff = select(func.min(top_days.c.last_day)).scalar_subquery()
+    per_house = (
+        select(
+            per.c.house_id,
+            per.c.incidents,
+            func.max(i.occurred_at).label("latest"),
+        )
+        .join(facts, and_(facts.c.house_id == per.c.house_id, facts.c.day == per.c.last_day))
+        .join(i, i.id == facts.c.incident_id)
+        .where(per.c.last_day >= cutoff)
+        .group_by(per.c.house_id, per.c.incidents)
+        .order_by(func.max(i.occurred_at).desc(), per.c.house_id)
         .limit(limit)
         .subquery()
     )
-    # Bounded index probes on (house_id, scanned_at) for at most `limit` houses.
+    # Bounded index probes on (house_id, scanned_at) for at most `limit` houses, in the one
+    # statement (a round trip per house cost 0.5 s for a page of 500 at a city's scale).
     last_before = (
         select(func.max(s.scanned_at))
         .where(s.house_id == per_house.c.house_id, s.scanned_at < per_house.c.latest)
         .scalar_subquery()
     )
-    rows = (
-        await session.execute(
-            select(h.id, h.code, h.name, per_house.c.incidents, per_house.c.latest, last_before)
-            .join(per_house, per_house.c.house_id == h.id)
-            .order_by(per_house.c.latest.desc(), h.id)
+    patrols_before = (
+        select(func.count(func.distinct(s.patrol_id)))
+        .where(
+            s.house_id == per_house.c.house_id,
+            s.scanned_at >= seconds_before(per_house.c.latest, int(LOOKBACK.total_seconds())),
+            s.scanned_at < per_house.c.latest,
         )
-    ).all()
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            h.id,
+            h.code,
+            h.name,
+            per_house.c.incidents,
+            per_house.c.latest,
+            last_before,
+            patrols_before,
+        )
+        .join(per_house, per_house.c.house_id == h.id)
+        .order_by(per_house.c.latest.desc(), h.id)
+    )
     out = []
-    for house_id, code, name, incidents, latest, last in rows:
-        latest = _utc(latest)
-        patrols = await session.scalar(
-            select(func.count(func.distinct(s.patrol_id))).where(
-                s.house_id == house_id, s.scanned_at >= latest - LOOKBACK, s.scanned_at < latest
-            )
-        )
-        last = _utc(last)
+    for house_id, code, name, incidents, latest, last, patrols in rows.all():
+        latest, last = _utc(latest), _utc(last)
         out.append(
             {
                 "house_id": house_id,
