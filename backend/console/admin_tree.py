@@ -87,8 +87,13 @@ async def add_node(
 ):
     """Add a node under a parent (or as a new root)."""
     require_admin(console)
-    form = {"parent_id": parent_id, "code": code, "name": name, "level": level}
-    form["admin_unit_id"] = admin_unit_id
+    form = {
+        "parent_id": parent_id,
+        "code": code,
+        "name": name,
+        "level": level,
+        "admin_unit_id": admin_unit_id,
+    }
 
     async def call():
         values = {"code": _text(code), "name": _text(name), "level": _text(level)}
