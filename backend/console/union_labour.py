@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.console import union_scope
 from backend.console.i18n import STATUS_WORDS
@@ -21,8 +21,8 @@ from backend.policy import visible
 from backend.policy.dashboards import incident_scope
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-LIMIT = 5000  # rows in a file (and in the page's totals)
-SHOWN = 200  # rows drawn in the page; the file has them all
+LIMIT = 5000  # rows in a file (the page's figures count every event)
+SHOWN = 200  # rows drawn in the page
 COLUMNS = (
     Column("occurred_at", "Thời điểm báo", "Reported for"),
     Column("kind", "Loại", "Kind", width=24),
@@ -36,8 +36,8 @@ COLUMNS = (
 )
 
 
-async def labour_rows(session, *, subject, scope, period, lang: str) -> list[dict]:
-    """Labour incidents the caller may see in the scope and period, latest start first."""
+async def _labour_where(session, *, subject, scope, period) -> list:
+    """The conditions of the labour incidents the caller may see in the scope and period."""
     i = Incident
     # The labour codes as values, not a subquery: given them, PostgreSQL reads the period of
     # each from the (category, occurred_at) index; given a subquery it walked every incident
@@ -49,7 +49,31 @@ async def labour_rows(session, *, subject, scope, period, lang: str) -> list[dic
         )
     )
     await plan_for_parameters(session)  # planned for these codes and this period
-    start = i.labour_started_at
+    return [
+        i.category.in_(labour),
+        i.status != "draft",
+        visible(subject, Incident),
+        incident_scope(scope, Incident),
+        i.occurred_at >= day_start_utc(period.first),
+        i.occurred_at < day_start_utc(period.last + timedelta(days=1)),
+    ]
+
+
+async def labour_totals(session, *, where: list) -> tuple[int, int]:
+    """How many labour events match ``where``, and how many workers they involved, whatever a
+    page shows."""
+    i = Incident
+    events, workers = (
+        await session.execute(
+            select(func.count(i.id), func.coalesce(func.sum(i.workers_involved), 0)).where(*where)
+        )
+    ).one()
+    return int(events), int(workers)
+
+
+async def labour_rows(session, *, where: list, lang: str, limit: int) -> list[dict]:
+    """Labour incidents matching ``where`` (``_labour_where``), latest first."""
+    i = Incident
     stmt = (
         select(
             i.id,
@@ -59,21 +83,14 @@ async def labour_rows(session, *, subject, scope, period, lang: str) -> list[dic
             i.summary,
             i.occurred_at,
             i.workers_involved,
-            start,
+            i.labour_started_at,
             i.labour_ended_at,
             Enterprise.name,
         )
         .outerjoin(Enterprise, Enterprise.id == i.enterprise_id)
-        .where(
-            i.category.in_(labour),
-            i.status != "draft",
-            visible(subject, Incident),
-            incident_scope(scope, Incident),
-            i.occurred_at >= day_start_utc(period.first),
-            i.occurred_at < day_start_utc(period.last + timedelta(days=1)),
-        )
+        .where(*where)
         .order_by(i.occurred_at.desc(), i.id)
-        .limit(LIMIT)
+        .limit(limit)
     )
     names = await category_names(session, lang)
     out = []
@@ -116,9 +133,11 @@ async def labour(
     union_scope.union_desk(console)
     pk = await union_scope.pick(request, session, console)
     lang = request.cookies.get("ttq_lang", "vi")
-    rows = await labour_rows(
-        session, subject=console.subject, scope=pk.scope, period=pk.period, lang=lang
-    )
+    where = await _labour_where(session, subject=console.subject, scope=pk.scope, period=pk.period)
+    # The whole file's worth even for the page: with a limit of a page, PostgreSQL walks the
+    # period newest first hoping to meet labour events soon (a district's: 130-170 ms against
+    # 35-40 ms read from the category's index).
+    rows = await labour_rows(session, where=where, lang=lang, limit=LIMIT)
     if format != "html":
         return await table_export(
             session,
@@ -131,11 +150,16 @@ async def labour(
             object_type="labour_events",
             detail={"scope": f"union:{pk.scope.id}", "from": pk.start, "to": pk.end},
         )
+    if len(rows) < LIMIT:  # every event is here
+        total, workers = len(rows), sum(r["workers_involved"] or 0 for r in rows)
+    else:
+        total, workers = await labour_totals(session, where=where)
     ctx = {
         "pk": pk,
         "scope": pk.scope,
         "items": rows[:SHOWN],
-        "total": len(rows),
-        "workers": sum(r["workers_involved"] or 0 for r in rows),
+        "total": total,
+        "workers": workers,
+        "file_limit": LIMIT,
     }
     return render(request, "union/labour.html", ctx)

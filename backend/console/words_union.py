@@ -69,6 +69,12 @@ UNION_WORDS: dict[str, tuple[str, str]] = {
         "Hiển thị {n} trên {total} dòng; tệp CSV/XLSX có đủ.",
         "Showing {n} of {total} rows; the CSV/XLSX file has them all.",
     ),
+    "first_rows_capped": (
+        "Hiển thị {n} trên {total} dòng; tệp CSV/XLSX có {file} dòng mới nhất (chọn kỳ ngắn hơn "
+        "để có đủ).",
+        "Showing {n} of {total} rows; the CSV/XLSX file holds the newest {file} (pick a shorter "
+        "period for all of them).",
+    ),
     "first_rows_file": (
         "Hiển thị {n} dòng đầu; tệp CSV/XLSX có tới {file} dòng.",
         "Showing the first {n} rows; the CSV/XLSX file holds up to {file}.",

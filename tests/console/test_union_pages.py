@@ -2,13 +2,14 @@
 commendations with candidates, their files, and the dashboard's map layers; each within the
 caller's union subtree (another union's unit is the 404 page; police and teams get 403)."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
 
-from backend.console import tables
+from backend.console import tables, union_labour
 from backend.core import clock
 from backend.dashboards.rollups import rebuild_all
 from backend.models import AuditEvent
@@ -124,6 +125,20 @@ async def test_labour_events_with_enterprise_and_workers(client, app, city, sess
     assert iid not in (await client.get("/labour", params=NOVEMBER)).text
     other = await client.get("/labour", params={"unit": str(city.union_x.id)})
     assert other.status_code == 404
+
+
+async def test_labour_figures_count_every_event_not_the_page(client, app, city, monkeypatch):
+    monkeypatch.setattr(union_labour, "SHOWN", 1)
+    monkeypatch.setattr(union_labour, "LIMIT", 2)
+    made = [await work_stoppage(client, app, city) for _ in range(3)]  # 1,250 workers each
+    await sign_in(client, city.officer_x)
+    page = await client.get("/labour", params=NOVEMBER)
+    assert sum(i in page.text for i in made) == 1
+    assert re.search(r'class="n">3</span><span>', page.text)
+    assert re.search(r'class="n">3.750</span><span>', page.text)
+    assert "Hiển thị 1 trên 3 dòng; tệp CSV/XLSX có 2 dòng mới nhất" in page.text
+    csv = (await client.get("/labour", params={**NOVEMBER, "format": "csv"})).text
+    assert sum(i in csv for i in made) == 2
 
 
 async def test_awareness_sessions_of_the_subtree(client, app, city, session, topics):
