@@ -6,9 +6,9 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from backend.console import admin_pickers as pickers
 from backend.console.admin_common import (
@@ -24,6 +24,7 @@ from backend.console.admin_common import (
 )
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.text import fold
 from backend.models import AdminUnit, BoardingHouse, Enterprise, Site
 from backend.policy import get_visible, scoped
 from backend.registry import enterprises_service, sites_service
@@ -249,14 +250,26 @@ async def update_site(
 # --- enterprises ---------------------------------------------------------------------------
 
 
-async def _enterprise_ctx(request: Request, session, console: Console, form: dict) -> dict:
+async def _enterprise_ctx(
+    request: Request, session, console: Console, form: dict, q: str = ""
+) -> dict:
     stmt = scoped(select(Enterprise), console.subject, Enterprise).where(
         Enterprise.deleted_at.is_(None)
     )
+    if q.strip():  # a city has thousands: the list draws LIST_LIMIT, the search reaches the rest
+        stmt = stmt.where(
+            or_(
+                Enterprise.name_search.contains(fold(q.strip()), autoescape=True),
+                Enterprise.tax_code == q.strip(),
+            )
+        )
     rows = (await session.scalars(stmt.order_by(Enterprise.name_search).limit(LIST_LIMIT))).all()
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     sites = await _sites(session, console)
     return {
         "enterprises": rows,
+        "total": total,
+        "q": q,
         "sites": sites,
         "site_names": {s.id: s.name for s in sites},
         "form": form,
@@ -268,10 +281,16 @@ EMPTY_ENTERPRISE = {"name": "", "site_id": "", "tax_code": "", "sector": "", "he
 
 
 @router.get("/admin/enterprises", name="console-admin-enterprises")
-async def enterprises_page(request: Request, session: SessionDep, console: CurrentConsole):
-    """Enterprises with their site, and the form to register one."""
+async def enterprises_page(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    q: Annotated[str, Query(max_length=100)] = "",
+):
+    """Enterprises with their site (by name, or a whole tax code), and the form to register
+    one."""
     require_admin(console)
-    ctx = await _enterprise_ctx(request, session, console, dict(EMPTY_ENTERPRISE))
+    ctx = await _enterprise_ctx(request, session, console, dict(EMPTY_ENTERPRISE), q)
     return render(request, "admin/enterprises.html", ctx)
 
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from backend.console import admin_houses, admin_pickers, admin_qr, admin_teams
-from backend.models import AdminUnit
+from backend.console import admin_houses, admin_pickers, admin_qr, admin_sites, admin_teams
+from backend.models import AdminUnit, Enterprise
 from tests.console.conftest import sign_in
 from tests.factories import make_unit, make_user
 from tests.factories_teams import make_team
@@ -107,7 +107,9 @@ async def test_the_account_picker_finds_by_name_or_whole_phone(client, city, ses
     assert await _options(client, "/admin/pick/accounts", "0912345") == [("", "(Không tìm thấy)")]
 
 
-async def test_the_admin_lists_say_how_much_they_show(client, city, many_teams, monkeypatch):
+async def test_the_admin_lists_say_how_much_they_show(
+    client, city, session, many_teams, monkeypatch
+):
     monkeypatch.setattr(admin_teams, "LIST_LIMIT", 3)
     monkeypatch.setattr(admin_qr, "LIST_LIMIT", 3)
     last = many_teams[-1]
@@ -129,6 +131,22 @@ async def test_the_admin_lists_say_how_much_they_show(client, city, many_teams, 
     assert all(h.name in csv and str(h.id) in csv for h in houses)
     found = (await client.get("/admin/houses", params={"q": "linh trung", "format": "csv"})).text
     assert city.house_b.name in found and city.house_a.name not in found
+    monkeypatch.setattr(admin_sites, "LIST_LIMIT", 1)
+    other = Enterprise(
+        site_id=city.site.id,
+        name="Công ty An Phát",
+        name_search="cong ty an phat",
+        tax_code="0312345678",
+    )
+    session.add(other)
+    await session.commit()
+    firms = await client.get("/admin/enterprises")
+    assert "Hiển thị 1 trên 2" in firms.text
+    for query in ("nidec", "NIDEC"):
+        found = await client.get("/admin/enterprises", params={"q": query})
+        assert "Công ty Nidec" in found.text and "Công ty An Phát" not in found.text
+    by_tax = await client.get("/admin/enterprises", params={"q": "0312345678"})
+    assert "Công ty An Phát" in by_tax.text and 'id="enterprises-shown"' not in by_tax.text
     qr = await client.get("/admin/qr")
     assert "Hiển thị 3 trên" in qr.text and str(last.id) not in qr.text
     found = await client.get("/admin/qr", params={"q": "DH-77"})
