@@ -4,7 +4,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from sqlalchemy import select
 
 from backend.console import admin_pickers as pickers
@@ -16,8 +16,10 @@ from backend.console.admin_common import (
     opt_uuid,
     require_admin,
 )
+from backend.console.paging import next_page
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
+from backend.core.pagination import decode_keys
 from backend.models import Site, User
 from backend.models.notification import NotificationDelivery, WebhookSubscription
 from backend.notifications import service as notify
@@ -36,8 +38,16 @@ async def _live(session, model, *, order) -> list:
 # --- police jurisdictions -----------------------------------------------------------------
 
 
-async def _jurisdictions_ctx(request: Request, session, console: Console, form: dict) -> dict:
-    rows = await jurisdictions.list_jurisdictions(session, subject=console.subject, limit=LIMIT)
+async def _jurisdictions_ctx(
+    request: Request, session, console: Console, form: dict, cursor: str | None = None
+) -> dict:
+    # By id, LIMIT a page: a country's wards each have their liaison.
+    key = decode_keys(cursor, uuid.UUID)
+    rows = await jurisdictions.list_jurisdictions(
+        session, subject=console.subject, after=key[0] if key else None, limit=LIMIT + 1
+    )
+    more = next_page(request, [str(rows[LIMIT - 1][0].id)]) if len(rows) > LIMIT else None
+    rows = rows[:LIMIT]
     picked = pickers.picked_ids([form.get("admin_unit_id")])
     units = await pickers.unit_options(session, "admin", picked=picked)
     sites = await _live(session, Site, order=Site.name_search)
@@ -50,6 +60,7 @@ async def _jurisdictions_ctx(request: Request, session, console: Console, form: 
     ).all()
     return {
         "rows": rows,
+        "more": more,
         "unit_names": await pickers.unit_names(session, (s.admin_unit_id for s, _ in rows)),
         "site_names": {s.id: s.name for s in sites},
         "admin_units": units,
@@ -61,10 +72,15 @@ async def _jurisdictions_ctx(request: Request, session, console: Console, form: 
 
 
 @router.get("/admin/jurisdictions", name="console-admin-jurisdictions")
-async def jurisdictions_page(request: Request, session: SessionDep, console: CurrentConsole):
-    """Who answers for which ward or site, and the form to assign one more."""
+async def jurisdictions_page(
+    request: Request,
+    session: SessionDep,
+    console: CurrentConsole,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+):
+    """Who answers for which ward or site (``LIMIT`` a page), and the form to assign one more."""
     require_admin(console)
-    ctx = await _jurisdictions_ctx(request, session, console, {})
+    ctx = await _jurisdictions_ctx(request, session, console, {}, cursor)
     return render(request, "admin/jurisdictions.html", ctx)
 
 

@@ -7,8 +7,11 @@ import html
 import re
 import uuid
 
+from sqlalchemy import select
+
 from backend.audit.service import record
-from backend.console import admin, police, union_awareness, union_commendations
+from backend.console import admin, admin_ops, police, union_awareness, union_commendations
+from backend.models import UserScope
 from tests.console.conftest import csrf, sign_in
 from tests.console.test_incidents import trafficking
 from tests.console.test_union_pages import NOVEMBER, frozen, topics  # noqa: F401 (fixtures)
@@ -154,3 +157,17 @@ async def test_the_audit_log_pages_older(client, city, session, monkeypatch):
     client.cookies.clear()
     await sign_in(client, city.officer_x)
     assert (await client.get("/admin/audit", params={"object_type": "paging"})).status_code == 403
+
+
+async def test_police_jurisdictions_page_by_id(client, city, session, monkeypatch):
+    monkeypatch.setattr(admin_ops, "LIMIT", 1)
+    await sign_in(client, city.admin)
+    scopes = (
+        await session.scalars(
+            select(UserScope).where(UserScope.user_id.in_([city.police_a1.id, city.police_b.id]))
+        )
+    ).all()
+    assert len(scopes) >= 2
+    marks = [f'action="/admin/jurisdictions/{s.id}/delete"' for s in scopes]
+    pages, seen = await walk(client, "/admin/jurisdictions", marks, "more")
+    assert sorted(seen) == sorted(marks) and len(pages) >= len(scopes)
