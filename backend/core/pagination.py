@@ -3,6 +3,7 @@
 import base64
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -59,9 +60,19 @@ def decode_keys(cursor: str | None, *types: Callable[[Any], Any]) -> tuple[Any, 
     if len(values) != len(types):
         raise Invalid(code="invalid_cursor")
     try:
-        return tuple(convert(v) for convert, v in zip(types, values, strict=True))
-    except (ValueError, TypeError, AttributeError):
+        keys = tuple(convert(v) for convert, v in zip(types, values, strict=True))
+        # Every moment a cursor carries was issued in UTC with its offset: one without an
+        # offset, or out of range once in UTC, was never issued (and would fail deep in the
+        # query as a 500).
+        return tuple(_utc_key(k) if isinstance(k, datetime) else k for k in keys)
+    except (ValueError, TypeError, AttributeError, OverflowError):
         raise Invalid(code="invalid_cursor") from None
+
+
+def _utc_key(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a cursor's moment without an offset")
+    return value.astimezone(UTC)
 
 
 class PageParams(BaseModel):

@@ -1,6 +1,10 @@
 """The page size cap comes from the settings of the app that serves the request."""
 
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
 import httpx
+import pytest
 
 from backend.main import create_app
 from tests.factories import auth, make_user
@@ -28,8 +32,6 @@ async def test_page_size_cap_is_the_apps_own(settings, session):
 
 
 def test_page_of_walks_a_short_list_by_key_and_refuses_a_foreign_cursor():
-    import pytest
-
     from backend.core.errors import Invalid
     from backend.core.pagination import encode_cursor, page_of
 
@@ -84,3 +86,27 @@ async def test_short_lists_page_by_cursor_too(client, app, session):
         if cursor is None:
             break
     assert codes == [c["code"] for c in whole["items"]]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-11-20T12:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"],
+    ids=["no offset", "before year 1 in UTC", "after year 9999 in UTC"],
+)
+def test_a_cursor_moment_never_issued_is_refused(moment):
+    from backend.core.errors import Invalid
+    from backend.core.pagination import decode_keys, encode_cursor
+
+    forged = encode_cursor([moment, "00000000-0000-0000-0000-000000000001"])
+    with pytest.raises(Invalid) as refused:
+        decode_keys(forged, datetime.fromisoformat, uuid.UUID)
+    assert refused.value.code == "invalid_cursor"
+
+
+def test_a_cursor_moment_comes_back_in_utc():
+    from backend.core.pagination import decode_keys, encode_cursor
+
+    issued = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+    cursor = encode_cursor([issued.astimezone(timezone(timedelta(hours=7))).isoformat()])
+    (moment,) = decode_keys(cursor, datetime.fromisoformat)
+    assert moment == issued and moment.tzinfo is UTC

@@ -2,6 +2,7 @@
 
 import pytest
 
+from backend.core.pagination import encode_cursor
 from tests.factories import auth
 from tests.incidents.world import act, report
 
@@ -130,3 +131,19 @@ async def test_changes_since_cursor(app, client, city):
     assert r.json()["items"] == []
     r = await client.get("/api/v1/incidents/changes", params={"since": "@@"}, headers=h)
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "keys"),
+    [
+        ("/api/v1/incidents", "officer_x", 2),
+        ("/api/v1/incidents/queue", "police_a1", 3),
+        ("/api/v1/patrols", "leader_a", 2),
+        ("/api/v1/awareness-sessions", "officer_x", 2),
+    ],
+)
+async def test_a_naive_cursor_is_a_422_not_a_500(client, app, city, path, who, keys):
+    values = ["2026-11-20T12:00:00", "00000000-0000-0000-0000-000000000001"]
+    forged = encode_cursor([0, *values] if keys == 3 else values)
+    r = await client.get(path, params={"cursor": forged}, headers=auth(app, getattr(city, who)))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_cursor", r.text
