@@ -18,6 +18,7 @@ from backend.core import pii
 from backend.core.errors import DomainError, Invalid
 from backend.core.etag import check_if_match, etag_for
 from backend.core.messages import TITLES, title_for
+from backend.core.params import in_calendar
 from backend.core.security import normalize_mobile
 from backend.models import User
 from backend.policy import authorize
@@ -143,9 +144,12 @@ def opt_date(raw: str | None, field: str) -> date | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise field_invalid(field) from None
+    if not in_calendar(day):
+        raise field_invalid(field)
+    return day
 
 
 async def attempt(

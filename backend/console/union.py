@@ -14,6 +14,7 @@ from backend.console.union_scope import picked_summary
 from backend.console.web import Console, ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.pagination import decode_keys
+from backend.core.params import QueryDate
 from backend.dashboards.exports import table_export
 from backend.incidents import queries, workflow
 from backend.monitoring.exports import Column
@@ -86,7 +87,7 @@ async def incidents(
     category: Text = None,
     status: Text = None,
     severity: Annotated[str | None, Query(max_length=1, pattern="^[1-4]?$")] = None,
-    since: date | None = None,
+    since: QueryDate | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Literal["html", "csv", "xlsx"] = "html",
 ):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from backend.core.db import plan_for_parameters
 from backend.core.errors import Invalid
+from backend.core.params import in_calendar
 from backend.dashboards.buckets import percentile
 from backend.dashboards.sqlfuncs import month_of
 from backend.models import BoardingHouse
@@ -53,7 +54,7 @@ def make_period(first: date | None, last: date | None, *, today: date) -> Period
     """The asked period, by default the current month so far; refused when inverted or huge."""
     first = first or today.replace(day=1)
     last = last or max(first, today)
-    if last < first:
+    if last < first or not (in_calendar(first) and in_calendar(last)):
         raise Invalid(code="period_invalid")
     if (last - first).days + 1 > MAX_PERIOD_DAYS:
         raise Invalid(code="period_too_long", max_days=MAX_PERIOD_DAYS)

@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.core.params import Moment
 from backend.incidents.workflow import ACTIONS, STATES
 from backend.notifications.channels.names import ChannelName
 
@@ -40,7 +41,7 @@ class IncidentPut(BaseModel):
     category: str = Field(min_length=1, max_length=64, description="see incident-categories")
     subtype: str | None = Field(default=None, min_length=1, max_length=64)
     severity: int = Field(ge=1, le=4, description="1 life at risk now … 4 for the record")
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     summary: str = Field(min_length=1, max_length=4000, description="what happened")
     place_text: str | None = Field(default=None, max_length=500)
     house_id: uuid.UUID | None = None
@@ -52,8 +53,8 @@ class IncidentPut(BaseModel):
     protect_reporter: bool = Field(default=False, description="seal the reporter's identity")
     enterprise_id: uuid.UUID | None = None
     workers_involved: int | None = Field(default=None, ge=1, le=1_000_000)
-    labour_started_at: AwareDatetime | None = None
-    labour_ended_at: AwareDatetime | None = None
+    labour_started_at: Moment | None = None
+    labour_ended_at: Moment | None = None
     submit: bool = Field(default=True, description="false keeps it as a draft")
 
     @model_validator(mode="after")

@@ -4,7 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from backend.core.params import Moment
 
 TopicCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PhotoRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -24,7 +26,7 @@ class AwarenessFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    held_at: AwareDatetime = Field(description="start of the session, RFC 3339 with offset")
+    held_at: Moment = Field(description="start of the session, RFC 3339 with offset")
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     title: str | None = Field(default=None, max_length=255)
     place: str = Field(min_length=1, max_length=500, description="where it was held")
@@ -52,7 +54,7 @@ class AwarenessSessionPut(AwarenessFields):
 
     team_id: uuid.UUID | None = Field(default=None, description="holding team, or …")
     union_unit_id: uuid.UUID | None = Field(default=None, description="… holding union unit")
-    recorded_at: AwareDatetime | None = Field(
+    recorded_at: Moment | None = Field(
         default=None, description="when the phone recorded it (its own clock)"
     )
 
@@ -68,7 +70,7 @@ class AwarenessSessionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    held_at: AwareDatetime | None = None
+    held_at: Moment | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     title: str | None = Field(default=None, max_length=255)
     place: str | None = Field(default=None, min_length=1, max_length=500)

@@ -225,8 +225,8 @@ async def delete_commendation(
 async def list_candidates(
     session: SessionDep,
     subject: Annotated[Subject, allowed("commendation.candidates")],
-    period_from: date,
-    period_to: date,
+    period_from: QueryDate,
+    period_to: QueryDate,
     union_unit_id: Annotated[
         uuid.UUID | None, Query(description="a union unit: its whole subtree")
     ] = None,

@@ -1,20 +1,17 @@
 """What phones send (patrols, ends, scans, track segments) and what the API answers."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from backend.core.params import MomentUTC
 from backend.patrols.flags import flag_names
 
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-# RFC 3339 with an offset; normalised to UTC so that the same instant hashes the same.
-Stamp = Annotated[AwareDatetime, AfterValidator(_utc)]
+# RFC 3339 with an offset, in the calendar; normalised to UTC so that the same instant hashes
+# the same.
+Stamp = MomentUTC
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal, Union
 
 from fastapi import Request
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -23,6 +22,7 @@ from backend.core.db import SessionDep
 from backend.core.idempotency import Idempotency, idempotent
 from backend.core.messages import pick_language
 from backend.core.pagination import Page, PageDep, decode_keys, encode_cursor
+from backend.core.params import Moment
 from backend.core.routing import GuardedRouter
 from backend.models.base import utcnow
 from backend.policy import Subject
@@ -90,7 +90,7 @@ UploadItem = Annotated[
 
 
 class UploadRequest(BaseModel):
-    sent_at: AwareDatetime = Field(
+    sent_at: Moment = Field(
         description="The phone's clock when this request is sent (set it again on every "
         "retry; it is not part of the Idempotency-Key fingerprint). The phone's clock error "
         "is sent_at minus the server's receipt time."

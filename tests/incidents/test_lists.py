@@ -147,3 +147,22 @@ async def test_a_naive_cursor_is_a_422_not_a_500(client, app, city, path, who, k
     forged = encode_cursor([0, *values] if keys == 3 else values)
     r = await client.get(path, params={"cursor": forged}, headers=auth(app, getattr(city, who)))
     assert r.status_code == 422 and r.json()["code"] == "invalid_cursor", r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "param"),
+    [
+        ("/api/v1/incidents", "officer_x", "occurred_from"),
+        ("/api/v1/patrols", "leader_a", "started_to"),
+    ],
+)
+@pytest.mark.parametrize("moment", ["2026-11-20T12:00:00", "0001-01-01T00:00:00+14:00"])
+async def test_a_time_filter_without_offset_or_calendar_is_a_422(
+    client, app, city, path, who, param, moment
+):
+    r = await client.get(path, params={param: moment}, headers=auth(app, getattr(city, who)))
+    assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+    ok = await client.get(
+        path, params={param: "2026-11-20T19:00:00+07:00"}, headers=auth(app, getattr(city, who))
+    )
+    assert ok.status_code == 200, ok.text
