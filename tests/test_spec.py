@@ -147,6 +147,16 @@ def test_request_fields_with_a_server_default_are_optional(spec):
     assert not {"protect_reporter", "submit"} & set(incident["required"])
 
 
+def test_the_idempotency_key_header_carries_its_bounds(spec):
+    """What parse_key refuses with 400 the spec says, so a schema-valid key is never refused."""
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for param in op.get("parameters", []):
+                if param["name"] == "Idempotency-Key":
+                    assert param["schema"]["maxLength"] == 255, (method, path)
+                    assert param["schema"]["minLength"] == 1 and "pattern" in param["schema"]
+
+
 def test_every_list_answers_items_and_next_cursor(spec):
     for path, method, op in operations(spec):
         ok = op["responses"].get("200", {}).get("content", {}).get("application/json", {})

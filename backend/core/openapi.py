@@ -204,8 +204,14 @@ def _correct_headers(op: dict[str, Any]) -> None:
         schema = param.get("schema", {})
         if schema.pop(REQUIRED_MARK, False):
             param["required"] = True
-        if {"type": "null"} in schema.get("anyOf", []):
-            param["schema"] = {"type": "string"}
+        branches = schema.get("anyOf", [])
+        if {"type": "null"} in branches:
+            # The string branch, with what the declaration adds (length, pattern): parse_key's
+            # bounds are part of the contract.
+            kept = [b for b in branches if b != {"type": "null"}]
+            skip = ("anyOf", "default", "title", "description")
+            extra = {k: v for k, v in schema.items() if k not in skip}
+            param["schema"] = {**(kept[0] if len(kept) == 1 else {"type": "string"}), **extra}
 
 
 def _correct_operation(route: routing.APIRoute, op: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from backend.core.params import Moment
 from backend.incidents.workflow import ACTIONS, STATES
@@ -50,12 +50,12 @@ class IncidentPut(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     patrol_id: uuid.UUID | None = None
     persons_involved: list[PersonInvolved] = Field(default_factory=list, max_length=50)
-    protect_reporter: bool = Field(default=False, description="seal the reporter's identity")
+    protect_reporter: StrictBool = Field(default=False, description="seal the reporter's identity")
     enterprise_id: uuid.UUID | None = None
     workers_involved: int | None = Field(default=None, ge=1, le=1_000_000)
     labour_started_at: Moment | None = None
     labour_ended_at: Moment | None = None
-    submit: bool = Field(default=True, description="false keeps it as a draft")
+    submit: StrictBool = Field(default=True, description="false keeps it as a draft")
 
     @model_validator(mode="after")
     def _consistent(self) -> "IncidentPut":

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from backend.notifications.channels.names import ChannelName
 
@@ -27,7 +27,7 @@ class WebhookCreate(BaseModel):
         max_length=20,
         description='event types or globs ("incident.*"); empty: every event',
     )
-    include_subtree: bool = Field(
+    include_subtree: StrictBool = Field(
         default=True, description="also the events of every unit below this one"
     )
 

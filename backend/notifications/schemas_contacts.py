@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 
 
 class PhoneIn(BaseModel):
@@ -16,7 +16,7 @@ class VerifyIn(BaseModel):
 
 
 class MuteIn(BaseModel):
-    muted: bool
+    muted: StrictBool
 
 
 class ContactRead(BaseModel):

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 Weekday = int  # ISO: 1 = Monday … 7 = Sunday
 
@@ -38,7 +38,7 @@ class PlanCreate(_PlanFields):
     end_time: time = Field(description="local time, e.g. 23:30 (or 01:00: next day)")
     house_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
     min_scans: int = Field(default=1, ge=0, le=10_000)
-    active: bool = True
+    active: StrictBool = True
 
     @model_validator(mode="after")
     def _window(self):
@@ -54,7 +54,7 @@ class PlanUpdate(_PlanFields):
     end_time: time | None = None
     house_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
     min_scans: int | None = Field(default=None, ge=0, le=10_000)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class PlanRead(BaseModel):

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 TeamStatus = Literal["active", "inactive", "dissolved"]
 TeamRole = Literal["leader", "deputy", "member"]
@@ -21,7 +21,7 @@ class TeamCreate(BaseModel):
     admin_unit_id: uuid.UUID = Field(description="ward/commune (or district) the team works in")
     founded_on: date | None = None
     status: TeamStatus = "active"
-    gps_tracking: bool = Field(default=False, description="record GPS tracks on patrols")
+    gps_tracking: StrictBool = Field(default=False, description="record GPS tracks on patrols")
 
 
 class TeamUpdate(BaseModel):
@@ -31,7 +31,7 @@ class TeamUpdate(BaseModel):
     admin_unit_id: uuid.UUID | None = None
     founded_on: date | None = None
     status: TeamStatus | None = None
-    gps_tracking: bool | None = None
+    gps_tracking: StrictBool | None = None
 
 
 class TeamRead(BaseModel):

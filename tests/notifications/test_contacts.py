@@ -39,6 +39,9 @@ async def test_verify_a_new_sms_number_then_it_is_used(
     other = await make_user(session, role="police_liaison")
     await session.commit()
     h = auth(app, user)
+    for loose in ("yes", 1, "true"):  # the contract says a JSON boolean
+        r = await client.put("/api/v1/me/contacts/sms/mute", json={"muted": loose}, headers=h)
+        assert r.status_code == 422, r.text
     r = await client.put("/api/v1/me/contacts/sms/mute", json={"muted": True}, headers=h)
     assert r.status_code == 200  # muted: still gets the code it asked for
     r = await client.put("/api/v1/me/contacts/sms", json={"phone": "0987 654 321"}, headers=h)
