@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, or_
 
 from backend.core.errors import Invalid
+from backend.core.params import ROW_ID_MAX
 
 T = TypeVar("T")
 
@@ -64,15 +65,19 @@ def decode_keys(cursor: str | None, *types: Callable[[Any], Any]) -> tuple[Any, 
         # Every moment a cursor carries was issued in UTC with its offset: one without an
         # offset, or out of range once in UTC, was never issued (and would fail deep in the
         # query as a 500).
-        return tuple(_utc_key(k) if isinstance(k, datetime) else k for k in keys)
+        return tuple(_checked_key(k) for k in keys)
     except (ValueError, TypeError, AttributeError, OverflowError):
         raise Invalid(code="invalid_cursor") from None
 
 
-def _utc_key(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("a cursor's moment without an offset")
-    return value.astimezone(UTC)
+def _checked_key(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a cursor's moment without an offset")
+        return value.astimezone(UTC)
+    if isinstance(value, int) and not -ROW_ID_MAX - 1 <= value <= ROW_ID_MAX:
+        raise ValueError("a cursor's number past any column")  # never issued
+    return value
 
 
 class PageParams(BaseModel):

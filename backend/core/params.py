@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
@@ -24,6 +24,11 @@ def _text_only(value: Any) -> Any:
         raise ValueError("expected an RFC 3339 date or date-time, not a number")
     return value
 
+
+# A row id or any integer key a request names: what a 64-bit column holds (a longer one was a
+# 500 where the driver binds it).
+ROW_ID_MAX = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)

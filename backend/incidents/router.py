@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backend.core.db import SessionDep, StatementSessionDep
@@ -29,7 +29,7 @@ QueueReader = Annotated[Subject, allowed("incident.queue")]
 
 async def _filters(
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
-    severity: Annotated[list[int] | None, Query(max_length=4)] = None,
+    severity: Annotated[list[Annotated[int, Field(ge=1, le=4)]] | None, Query(max_length=4)] = None,
     status: Annotated[list[str] | None, Query(max_length=11)] = None,
     occurred_from: QueryDateTime | None = None,
     occurred_to: QueryDateTime | None = None,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from backend.core.params import Moment
+from backend.core.params import Moment, RowId
 from backend.incidents.workflow import ACTIONS, STATES
 from backend.notifications.channels.names import ChannelName
 
@@ -88,7 +88,7 @@ class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000)
-    reply_to_id: int | None = Field(
+    reply_to_id: RowId | None = Field(
         default=None, description="a question's timeline id: the reporter answers it"
     )
 

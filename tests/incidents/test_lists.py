@@ -166,3 +166,23 @@ async def test_a_time_filter_without_offset_or_calendar_is_a_422(
         path, params={param: "2026-11-20T19:00:00+07:00"}, headers=auth(app, getattr(city, who))
     )
     assert ok.status_code == 200, ok.text
+
+
+async def test_numbers_past_any_column_are_a_422(client, app, city):
+    """A severity, a row id or a cursor's number longer than 64 bits was a 500 where the
+    driver bound it (found by schemathesis as a team leader)."""
+    huge = 10**30
+    h = auth(app, city.officer_x)
+    for severity in (huge, 0, 5):
+        r = await client.get("/api/v1/incidents", params={"severity": severity}, headers=h)
+        assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+    iid = (await report(client, app, city.member_a)).json()["id"]
+    r = await client.post(
+        f"/api/v1/incidents/{iid}/comments",
+        json={"text": "Đã xem", "reply_to_id": huge},
+        headers=auth(app, city.member_a),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+    forged = encode_cursor([huge])
+    r = await client.get(f"/api/v1/incidents/{iid}/timeline", params={"cursor": forged}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_cursor", r.text
