@@ -5,10 +5,8 @@ longer than any page (a city's 40,000 houses) is streamed from its query instead
 
 from sqlalchemy import Select
 
-from backend.audit.service import record
 from backend.console.i18n import ROLE_WORDS
-from backend.console.page_files import page_file
-from backend.monitoring.export_routes import export_response
+from backend.console.page_files import page_file, query_file
 from backend.monitoring.exports import Column, labels
 from backend.monitoring.registry_exports import HOUSE_STATUS, TEAM_STATUS
 
@@ -95,21 +93,14 @@ async def admin_file(request, session, console, *, rows, columns, fmt, thing: st
 async def admin_stream(request, session, console, *, stmt: Select, columns, fmt, thing, filters):
     """An administration list streamed from its (scoped) query with the columns' keys as labels,
     audited ``admin_<thing>.export`` as ``admin_file`` is."""
-    await record(
+    return await query_file(
+        request,
         session,
-        actor=console.subject,
-        action=f"admin_{thing}.export",
-        object_type=f"admin_{thing}",
-        detail={"filters": filters, "format": fmt, "via": "console"},
-    )
-    # The rows are read on another connection once this request's transaction has committed
-    # (the audit row with it), as the API's exports do.
-    await session.flush()
-    return export_response(
-        factory=request.app.state.session_factory,
+        subject=console.subject,
         stmt=stmt,
         columns=columns,
         fmt=fmt,
-        lang=request.cookies.get("ttq_lang", "vi"),
+        object_type=f"admin_{thing}",
         filename=f"quan-tri-{thing}",
+        detail=filters,
     )

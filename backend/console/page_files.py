@@ -1,8 +1,16 @@
 """The columns of the console's own tables (report board and list, overdue escalations, the
-police queue, a team's tables) and the one call that streams such a table as CSV or XLSX,
-audited as ``<thing>.export`` like the dashboards' files."""
+police queue, a team's tables) and the calls that stream such a table as CSV or XLSX, audited
+as ``<thing>.export`` like the dashboards' files: from the rows a page computed
+(``page_file``), or from a list's query (``query_file``)."""
 
+from typing import Any
+
+from sqlalchemy import Select
+from starlette.requests import Request
+
+from backend.audit.service import record
 from backend.dashboards.exports import table_export
+from backend.monitoring.export_routes import export_response
 from backend.monitoring.exports import Column, labels
 from backend.policy import Subject
 
@@ -115,4 +123,41 @@ async def page_file(
         filename=filename,
         object_type=object_type,
         detail={**detail, "via": "console"},
+    )
+
+
+async def query_file(
+    request: Request,
+    session,
+    *,
+    subject: Subject,
+    stmt: Select,
+    columns,
+    fmt: str,
+    object_type: str,
+    filename: str,
+    sheet_name: str = "Dữ liệu",
+    detail: dict[str, Any],
+):
+    """Stream ``stmt`` (already scoped; its labels are the columns' keys) as a file, audited
+    ``<object_type>.export`` in this request's transaction."""
+    lang = request.cookies.get("ttq_lang", "vi")
+    await record(
+        session,
+        actor=subject,
+        action=f"{object_type}.export",
+        object_type=object_type,
+        detail={"format": fmt, "lang": lang, "filters": detail, "via": "console"},
+    )
+    # The rows are read on another connection, after the session dependency has committed
+    # this request's transaction (before the answer is sent), as in the API's exports.
+    await session.flush()
+    return export_response(
+        factory=request.app.state.session_factory,
+        stmt=stmt,
+        columns=columns,
+        fmt=fmt,
+        lang=lang,
+        filename=filename,
+        sheet_name=sheet_name,
     )

@@ -7,16 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from sqlalchemy import Select
 
-from backend.audit.service import record
 from backend.console import union_scope
-from backend.console.page_files import OVERDUE_COLUMNS
+from backend.console.page_files import OVERDUE_COLUMNS, query_file
 from backend.console.police import category_names
 from backend.console.web import ConsoleRoute, CurrentConsole
 from backend.core.db import SessionDep
 from backend.dashboards import service as dashboards
 from backend.dashboards.exports import table_export
 from backend.models import utcnow
-from backend.monitoring.export_routes import export_response
 from backend.monitoring.exports import Column
 from backend.policy import Subject, authorize, scoped
 
@@ -44,26 +42,17 @@ async def list_file(
 ):
     """Stream ``stmt`` (scoped here by the policy layer, whatever it did) as CSV or XLSX."""
     authorize(subject, "monitoring.export")
-    stmt = scoped(stmt, subject, model)
-    lang = request.cookies.get("ttq_lang", "vi")
-    await record(
+    return await query_file(
+        request,
         session,
-        actor=subject,
-        action=f"{object_type}.export",
-        object_type=object_type,
-        detail={"format": fmt, "lang": lang, "filters": detail, "via": "console"},
-    )
-    # The rows are read on another connection, after the session dependency has committed
-    # this request's transaction (before the answer is sent), as in the API's exports.
-    await session.flush()
-    return export_response(
-        factory=request.app.state.session_factory,
-        stmt=stmt,
+        subject=subject,
+        stmt=scoped(stmt, subject, model),
         columns=columns,
         fmt=fmt,
-        lang=lang,
+        object_type=object_type,
         filename=filename,
         sheet_name=sheet_name,
+        detail=detail,
     )
 
 
