@@ -2,8 +2,10 @@
 spec the app serves, nor any 500, on every operation (a few examples each, bounded in time).
 
 The app runs under uvicorn on port 0, on this test's database seeded with the demo city, and is
-called as the demo system admin. Two operations are left out because they would sign that admin
-out mid-run (`auth-logout`, `me-devices-revoke`); tests/accounts covers them.
+called as the demo system admin, then as a demo team leader: the admin is refused (403) the
+operations only a team's phone may call (patrols, scans, the batch upload), which the leader's
+run reaches. Two operations are left out because they would sign the caller out mid-run
+(`auth-logout`, `me-devices-revoke`); tests/accounts covers them.
 """
 
 import asyncio
@@ -46,13 +48,12 @@ def _serve(app) -> tuple[_Server, threading.Thread, int]:
     return server, thread, port
 
 
-async def test_live_server_keeps_the_contract(app, session, tmp_path: Path):
+@pytest.mark.parametrize("phone", ["+84901000001", "+84901000005"], ids=["admin", "team_leader"])
+async def test_live_server_keeps_the_contract(app, session, tmp_path: Path, phone):
     await seed(session, app.state.settings)
     await session.commit()
-    admin = await session.scalar(
-        select(User).where(pii.phone_matches(User.phone_index, "+84901000001"))
-    )
-    headers = auth(app, admin)
+    caller = await session.scalar(select(User).where(pii.phone_matches(User.phone_index, phone)))
+    headers = auth(app, caller)
     await session.close()
     # The server runs in its own thread and event loop: start it with no pooled connection.
     await app.state.engine.dispose()
