@@ -62,9 +62,9 @@ def decode_keys(cursor: str | None, *types: Callable[[Any], Any]) -> tuple[Any, 
         raise Invalid(code="invalid_cursor")
     try:
         keys = tuple(convert(v) for convert, v in zip(types, values, strict=True))
-        # Every moment a cursor carries was issued in UTC with its offset: one without an
-        # offset, or out of range once in UTC, was never issued (and would fail deep in the
-        # query as a 500).
+        # Every key a cursor carries was issued here: a moment with its offset (handed on in
+        # UTC), a number a column holds. Anything else was never issued, and failed deep in
+        # the query as a 500.
         return tuple(_checked_key(k) for k in keys)
     except (ValueError, TypeError, AttributeError, OverflowError):
         raise Invalid(code="invalid_cursor") from None
