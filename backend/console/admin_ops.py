@@ -23,7 +23,7 @@ from backend.core.pagination import decode_keys
 from backend.models import Site, User
 from backend.models.notification import NotificationDelivery, WebhookSubscription
 from backend.notifications import service as notify
-from backend.policy import Role, get_visible
+from backend.policy import get_visible
 from backend.teams import jurisdictions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -51,13 +51,20 @@ async def _jurisdictions_ctx(
     picked = pickers.picked_ids([form.get("admin_unit_id")])
     units = await pickers.unit_options(session, "admin", picked=picked)
     sites = await _live(session, Site, order=Site.name_search)
-    liaisons = (
+    # The first PICK_LIMIT by name and a search (a country has thousands); a pick is kept.
+    liaisons = list(
         await session.scalars(
-            select(User)
-            .where(User.role == Role.police_liaison.value, User.is_active.is_(True))
+            pickers.account_choices(console, kind="liaison")
             .order_by(User.full_name)
+            .limit(pickers.PICK_LIMIT)
         )
-    ).all()
+    )
+    chosen = pickers.picked_ids([form.get("user_id")])
+    if chosen and all(u.id != chosen[0] for u in liaisons):
+        kept = await session.scalar(
+            pickers.account_choices(console, kind="liaison").where(User.id == chosen[0])
+        )
+        liaisons = [kept, *liaisons] if kept else liaisons
     return {
         "rows": rows,
         "more": more,

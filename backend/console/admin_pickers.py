@@ -22,7 +22,7 @@ from backend.console.web import ConsoleRoute, CurrentConsole, render
 from backend.core.db import SessionDep
 from backend.core.text import fold
 from backend.models import AdminUnit, Team, UnionUnit, User
-from backend.policy import scoped
+from backend.policy import Role, scoped
 from backend.teams.members import MEMBER_ACCOUNT_ROLES
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -64,11 +64,17 @@ def team_choices(console, q: str = ""):
     return stmt.where(found) if found is not None else stmt
 
 
-def account_choices(console, q: str = ""):
-    """Active member accounts (team leaders and members) the caller may see, narrowed by ``q``
-    (part of a name, or a whole phone number)."""
+ACCOUNT_KINDS = {  # what each account picker offers
+    "member": MEMBER_ACCOUNT_ROLES,  # a team's members and leaders
+    "liaison": (Role.police_liaison.value,),  # who answers for a ward or site
+}
+
+
+def account_choices(console, q: str = "", kind: str = "member"):
+    """Active accounts of the picker's kind the caller may see, narrowed by ``q`` (part of a
+    name, or a whole phone number)."""
     stmt = scoped(select(User), console.subject, User).where(
-        User.role.in_(MEMBER_ACCOUNT_ROLES), User.is_active.is_(True)
+        User.role.in_(ACCOUNT_KINDS[kind]), User.is_active.is_(True)
     )
     return stmt.where(accounts_matching(q.strip())) if q.strip() else stmt
 
@@ -95,14 +101,16 @@ async def pick_accounts(
     session: SessionDep,
     console: CurrentConsole,
     pick_q: Annotated[str, Query(max_length=100)] = "",
+    kind: Literal["member", "liaison"] = "member",
 ):
-    """The member-account picker's options matching the search."""
+    """An account picker's options matching the search (team members, or police liaisons)."""
     require_admin(console)
     rows = await session.scalars(
-        account_choices(console, pick_q).order_by(User.full_name).limit(PICK_LIMIT)
+        account_choices(console, pick_q, kind).order_by(User.full_name).limit(PICK_LIMIT)
     )
     options = [(user.id, user.full_name, user.role) for user in rows]
-    return render(request, "admin/_options.html", {"options": options, "roles": True})
+    roles = kind == "member"  # a liaison picker offers one role: its name says it
+    return render(request, "admin/_options.html", {"options": options, "roles": roles})
 
 
 async def unit_options(

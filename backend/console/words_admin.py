@@ -66,6 +66,10 @@ WORDS.update(
         "no_match": ("(Không tìm thấy)", "(No match)"),
         "find_team": ("Tìm tổ (tên hoặc mã)", "Find a team (name or code)"),
         "find_unit": ("Tìm đơn vị (tên hoặc mã)", "Find a unit (name or code)"),
+        "find_liaison": (
+            "Tìm cán bộ công an (tên hoặc đủ số điện thoại)",
+            "Find a police liaison (name or whole phone)",
+        ),
         "find_enterprise": (
             "Tìm doanh nghiệp (tên hoặc đủ mã số thuế)",
             "Find an enterprise (name or whole tax code)",

@@ -153,6 +153,38 @@ async def test_the_admin_lists_say_how_much_they_show(
     assert f"/admin/teams/{last.id}" in found.text and 'id="qr-shown"' not in found.text
 
 
+async def _picked(client, **params) -> list[tuple[str, str]]:
+    r = await client.get("/admin/pick/accounts", params=params)
+    assert r.status_code == 200, r.text
+    return OPTION.findall(r.text)
+
+
+async def test_the_liaison_picker_reaches_past_its_first_page(client, city, session, monkeypatch):
+    monkeypatch.setattr(admin_pickers, "PICK_LIMIT", 1)
+    city.police_site.full_name = "Zương Văn Cuối"  # sorts after every other liaison
+    await session.commit()
+    await sign_in(client, city.admin)
+    page = await client.get("/admin/jurisdictions")
+    assert 'hx-get="/admin/pick/accounts?kind=liaison"' in page.text
+    assert f'<option value="{city.police_site.id}"' not in page.text
+    found = await _picked(client, kind="liaison", pick_q="zương")
+    assert found == [("", "(Không chọn)"), (str(city.police_site.id), "Zương Văn Cuối")]
+    # A team member is never offered as a liaison, nor a liaison as a member.
+    nobody = [("", "(Không tìm thấy)")]
+    assert await _picked(client, kind="liaison", pick_q=city.member_a.full_name) == nobody
+    assert await _picked(client, pick_q="zương") == nobody  # the member picker's kind
+    # Picked after a search, the liaison survives the form coming back with an error.
+    bad = await client.post(
+        "/admin/jurisdictions",
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1),
+            "user_id": str(city.police_site.id),
+        },
+    )
+    assert bad.status_code == 422
+    assert f'<option value="{city.police_site.id}" selected>' in bad.text
+
+
 async def _units(client, params: dict) -> list[tuple[str, str, str]]:
     r = await client.get("/admin/pick/units", params=params)
     assert r.status_code == 200, r.text
