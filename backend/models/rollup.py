@@ -73,6 +73,14 @@ class RollupIncidentFact(SQLModel, table=True):
     __table_args__ = (
         Index("ix_rollup_incident_fact_team_day", "team_id", "day"),
         Index("ix_rollup_incident_fact_cell_day", "cell_id", "day"),
+        # The coverage table's newest days of a scope, and a chosen house's period (0020).
+        Index(
+            "ix_rollup_incident_fact_day_cell",
+            "day",
+            "cell_id",
+            postgresql_include=["house_id", "incident_id"],
+        ),
+        Index("ix_rollup_incident_fact_house_day", "house_id", "day"),
     )
 
     incident_id: uuid.UUID = Field(primary_key=True)

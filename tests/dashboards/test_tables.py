@@ -12,6 +12,7 @@ From world.py (October 2026):
 """
 
 from tests.dashboards.conftest import get
+from tests.factories import auth
 
 OCT = {"from": "2026-10-01", "to": "2026-10-31"}
 
@@ -113,3 +114,37 @@ async def test_completeness_export_xlsx(client, app, world):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Mã tổ" and rows[1][0] == "T1"
+
+
+async def test_coverage_reads_the_newest_days_first_and_counts_the_whole_period(client, app, world):
+    # A page of one or two is found in the period's newest days (H1's latest is 31 Oct, H5's
+    # 21 Oct), while each house's count still covers the whole period (H1's I1 is 10 Oct).
+    h, scope = world.houses, f"union:{world.fed.id}"
+    for limit, expected in ((1, ["H1"]), (2, ["H1", "H5"]), (3, ["H1", "H5", "H3"])):
+        rows = await get(client, app, world.city_officer, "coverage", scope, limit=limit, **OCT)
+        assert [r["house_id"] for r in rows] == [str(h[k].id) for k in expected]
+        assert rows[0]["incidents"] == 2
+        assert rows[0]["last_patrolled_before"].startswith("2026-10-12T13:10")
+
+
+async def test_coverage_widens_past_houses_the_page_leaves_out(client, app, world, session):
+    # The days' houses are counted before the houses' own scope is applied: a closed H5 fills
+    # the count of the newest days that hold two houses (16-31 Oct), so the page's statement
+    # finds only H1 there and must look further back for H3. A page of one asks for two
+    # (to know there is more): without the widening it would end at H1, with no next page.
+    h = world.houses
+    h["H5"].status = "closed"
+    session.add(h["H5"])
+    await session.commit()
+    scope = f"union:{world.fed.id}"
+    first = await client.get(
+        "/api/v1/dashboards/coverage",
+        params={"scope": scope, "limit": 1, **OCT},
+        headers=auth(app, world.city_officer),
+    )
+    assert first.status_code == 200, first.text
+    assert [r["house_id"] for r in first.json()["items"]] == [str(h["H1"].id)]
+    assert first.json()["next_cursor"]
+    rows = await get(client, app, world.city_officer, "coverage", scope, limit=2, **OCT)
+    assert [r["house_id"] for r in rows] == [str(h["H1"].id), str(h["H3"].id)]
+    assert (rows[1]["days_since_patrol"], rows[1]["patrols_30_days_before"]) == (9, 1)
