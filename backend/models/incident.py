@@ -43,6 +43,13 @@ class Incident(SQLModel, table=True):
     __tablename__ = "incident"
     __table_args__ = (
         Index("ix_incident_team_created", "team_id", "created_at"),
+        # A team's reports of a period, by submission (the commendation candidates; 0021).
+        Index(
+            "ix_incident_team_submitted",
+            "team_id",
+            "submitted_at",
+            postgresql_include=["status", "duplicate_of_id", "closed_at"],
+        ),
         Index("ix_incident_updated", "updated_at", "id"),
         Index("ix_incident_created", "created_at", "id"),  # the list, newest first
         Index("ix_incident_queue", "handler_kind", "status", "ack_deadline_at", "id"),
