@@ -1,0 +1,39 @@
+"""Reads of a period and a subtree are planned for their own values on PostgreSQL.
+
+After a prepared statement's fifth run PostgreSQL may switch to one generic plan for every
+value; for a year of a city's teams that plan was a nested loop that ran 91 s instead of
+0.16 s (the periodic report's team table at the documented scale, bench/bench_pages.py's
+city). The report's generation and every union desk page therefore ask for plans made for
+the values at hand (``backend.core.db.plan_for_parameters``; the pages' side is tested in
+tests/console/test_union_pages.py).
+"""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from backend.dashboards import report
+from backend.policy.subject import load_subject
+
+
+async def _mode(session) -> str:
+    return await session.scalar(text("SHOW plan_cache_mode"))
+
+
+async def test_the_report_is_generated_with_plans_for_its_period(session, world):
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    author = await load_subject(session, world.officer_d1)
+    assert await _mode(session) == "auto"
+    await report.generate(
+        session,
+        author=author,
+        unit=world.d1,
+        kind="year",
+        first=date(2026, 1, 1),
+        last=date(2026, 12, 31),
+    )
+    assert await _mode(session) == "force_custom_plan"  # for this transaction only
+    await session.rollback()
+    assert await _mode(session) == "auto"
