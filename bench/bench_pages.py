@@ -12,7 +12,15 @@ scope, rendering), as ``bench_dashboard.py`` does: this finds the pages whose re
 the city, not the HTTP stack's cost (``bench_http.py`` measures that). A system administrator
 and console sessions for the three users are added to the database (once). Pages at or over
 ``--slow`` ms (median) are marked. The default period of each page is the console's own (this
-month and the two before).
+month and the two before). The periodic report is generated (``POST``) for a month, a quarter
+and a year by the district officer and the city federation (each bench report deleted before
+the next run).
+
+``--generic-plans`` runs every statement under a generic plan from its first execution
+(``plan_cache_mode`` set on the bench database for the run): PostgreSQL may switch a prepared
+statement to its generic plan after the fifth run on a connection, which a handful of runs
+over a pool of connections rarely reaches. A page that is fast only under custom plans shows
+up here (what asks for custom plans, ``backend.core.db.plan_for_parameters``, still does).
 """
 
 import argparse
@@ -141,14 +149,59 @@ async def _console_cookie(conn, user_id: uuid.UUID) -> str:
     return raw
 
 
+async def _reports(client, url, users, units, runs: int, limit_ms: float) -> list[str]:
+    """Generate the periodic report of a month, a quarter and a year (the bench's numbers are
+    deleted before each run: one report per unit and period)."""
+    today = datetime.now(UTC).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    slow = []
+    conn = await asyncpg.connect(dsn_of(url))
+    for who in ("district", "fed"):
+        token = create_access_token(secret=SECRET, user_id=users[who], role=ROLES[who], minutes=60)
+        for kind, period in (("month", last_month), ("quarter", quarter), ("year", today.year)):
+            times = []
+            for _ in range(runs + 1):
+                await conn.execute("DELETE FROM periodic_report WHERE number LIKE 'bench-%'")
+                started = time.perf_counter()
+                r = await client.post(
+                    "/api/v1/periodic-reports",
+                    json={
+                        "union_unit_id": str(units[who]),
+                        "period_kind": kind,
+                        "period": str(period),
+                        "number": f"bench-{kind}",
+                    },
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                times.append((time.perf_counter() - started) * 1000)
+                assert r.status_code == 201, f"{who} report {kind}: {r.status_code} {r.text[:200]}"
+            median = statistics.median(times[1:]) if runs else times[0]
+            mark = "  <-- slow" if median >= limit_ms else ""
+            if mark:
+                slow.append(f"{who} report {kind}")
+            print(
+                f"  {who:8} POST report ({kind} {period}){'':12}   first {times[0]:7.1f} ms"
+                f"   median {median:7.1f} ms   max {max(times):7.1f} ms{mark}",
+                flush=True,
+            )
+    await conn.execute("DELETE FROM periodic_report WHERE number LIKE 'bench-%'")
+    await conn.close()
+    return slow
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--slow", type=float, default=100.0, help="mark medians at or over")
     parser.add_argument("--only", help="comma-separated paths to measure (default: all)")
+    parser.add_argument("--generic-plans", action="store_true", help="see above")
     args = parser.parse_args()
     url = os.environ.get("TTQ_BENCH_DATABASE_URL", DEFAULT_URL)
     conn = await asyncpg.connect(dsn_of(url))
+    database = await conn.fetchval("SELECT current_database()")
+    mode = "force_generic_plan" if args.generic_plans else "auto"
+    await conn.execute(f'ALTER DATABASE "{database}" SET plan_cache_mode = {mode}')
     houses = await conn.fetchval("SELECT count(*) FROM boarding_house")
     scans = await conn.fetchval(
         "SELECT reltuples::bigint FROM pg_class WHERE relname = $1", "checkpoint_scan"
@@ -158,7 +211,9 @@ async def main() -> None:
     fed = await conn.fetchval(
         "SELECT id FROM user_account WHERE role = 'city_union_officer' ORDER BY created_at LIMIT 1"
     )
-    _, district = await _district_officer(conn)
+    district_unit, district = await _district_officer(conn)
+    city_unit = await conn.fetchval("SELECT id FROM union_unit WHERE depth = 0 ORDER BY path")
+    units = {"fed": city_unit, "district": district_unit}
     users = {"fed": fed, "district": district, "admin": await _admin(conn)}
     cookies = {who: await _console_cookie(conn, uid) for who, uid in users.items()}
     await conn.close()
@@ -199,7 +254,12 @@ async def main() -> None:
                 f"   median {median:7.1f} ms   max {max(times[1:]):7.1f} ms{mark}",
                 flush=True,
             )
+        if not only or "/api/v1/periodic-reports" in only:
+            slow += await _reports(client, url, users, units, args.runs, args.slow)
     await app.state.engine.dispose()
+    conn = await asyncpg.connect(dsn_of(url))
+    await conn.execute(f'ALTER DATABASE "{database}" RESET plan_cache_mode')
+    await conn.close()
     print(f"at or over {args.slow:.0f} ms (median): {', '.join(slow) or 'none'}")
     print(f"load average {os.getloadavg()}")
 

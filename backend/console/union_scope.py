@@ -11,7 +11,6 @@ from fastapi import Request
 from sqlalchemy import select
 
 from backend.console.web import Console
-from backend.core.db import plan_for_parameters
 from backend.core.errors import Invalid
 from backend.dashboards import service as dashboards
 from backend.dashboards.service import Period
@@ -138,9 +137,6 @@ def union_desk(console: Console) -> None:
 
 async def pick(request: Request, session, console: Console) -> Pick:
     """The asked union unit (the caller's own by default) and period, checked by policy."""
-    # Every union desk page reads figures of a period and a subtree: planned for those values
-    # (the generic plan of a prepared statement could take a hundred times longer).
-    await plan_for_parameters(session)
     params = request.query_params
     unit_id = _unit_id(params.get("unit"))
     if unit_id is None:

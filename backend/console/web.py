@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.console import i18n
 from backend.console.sessions import ConsoleSession, csrf_ok, csrf_token, resolve
-from backend.core.db import SessionDep
+from backend.core.db import SessionDep, plan_for_parameters
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.policy import Subject, load_subject
 
@@ -235,6 +235,9 @@ async def optional_console(request: Request, session: SessionDep) -> "Console | 
         return None
     console = Console(current=current, subject=await load_subject(session, current.user))
     request.state.console = console
+    # The console is a desk: its reads are planned for their periods and subtrees (a team's
+    # own pages too; none of them is a phone's hot path). See backend/policy/roles.DESK_ROLES.
+    await plan_for_parameters(session)
     return console
 
 

@@ -308,7 +308,12 @@ async def plan_for_parameters(session: AsyncSession) -> None:
     Why: asyncpg prepares every statement, and after five runs PostgreSQL may switch to one
     generic plan for all parameter values. For a dashboard's period and scope ranges that plan
     was up to five times slower (a week series of the city: 157 ms instead of 29); planning
-    each run costs about a millisecond. No-op on SQLite.
+    each run costs about a millisecond. No-op on SQLite, and for a session whose statements
+    commit one by one (``get_statement_session``): it has no transaction to set it in.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    if (session.bind or bind).get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))

@@ -206,7 +206,9 @@ async def generate(
 ) -> dict:
     """Every figure and list of the report, JSON-ready."""
     # Planned for this period and unit: a year of the city's teams under the generic plan
-    # PostgreSQL picks for a prepared statement after its fifth run took 91 s, not 0.16.
+    # PostgreSQL picks for a prepared statement after its fifth run took 91 s, not 0.16. The
+    # desk's requests ask for that already (backend/policy/roles.DESK_ROLES); a report built
+    # outside a request (a job, the shell) must too.
     await plan_for_parameters(session)
     subject = unit_subject(unit, author)
     scope = Scope("union", unit.id, unit.name, unit.path, unit.parent_id is None)

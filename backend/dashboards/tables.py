@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.db import plan_for_parameters
 from backend.dashboards.service import Period, scanned_houses
 from backend.dashboards.sqlfuncs import seconds_before
 from backend.models import BoardingHouse, Team, UnionUnit
@@ -101,8 +100,6 @@ async def coverage_against_incidents(
     # cost 0.3 s for a city's three months): the window widens from one day until it holds
     # `limit` houses (counted cheaply, then checked by the page's own statement, which also
     # applies the houses' scope), or is the whole period.
-    await plan_for_parameters(session)  # each window's days are planned for (a generic plan
-    # of the page's statement took 5-44 s at a city's scale)
     cells, days = cells_in(subject, scope), (period.last - period.first).days + 1
     span = 1
     while True:

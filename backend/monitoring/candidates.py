@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.db import plan_for_parameters
 from backend.core.errors import Invalid
 from backend.models import Team, UnionUnit
 from backend.models.monitoring import AwarenessSession, Commendation
@@ -126,7 +125,6 @@ async def suggest(
         (local_day_start(d), min(local_day_start(d + timedelta(days=7)), end)) for d in week_starts
     ]
     months = max(1, round(days / 30.44))
-    await plan_for_parameters(session)  # a period's range: a generic plan read 5x the rows
 
     team_stmt = scoped(select(Team.id), subject, Team).where(
         Team.deleted_at.is_(None), Team.status == "active"

@@ -24,13 +24,14 @@ from backend.core import clock, pii
 from backend.core.auth import TOKEN_URL, token_identity
 from backend.core.db import (
     get_session,
+    plan_for_parameters,
     pooled_driver_connection,
     route_session,
     session_driver_connection,
 )
 from backend.core.errors import Unauthorized
 from backend.models import User
-from backend.policy.roles import Role
+from backend.policy.roles import DESK_ROLES, Role
 from backend.policy.subject import Subject, load_caller
 
 PHONE_CONTEXT = User.__table__.c.phone_sealed.type.context  # bound into each seal
@@ -172,6 +173,8 @@ class _BearerCaller(OAuth2PasswordBearer):
             caller = await read_caller(
                 session, user_id=user_id, device_id=device_id, prepared=prepared
             )
+            if caller is not None and caller.subject.role in DESK_ROLES:
+                await plan_for_parameters(session)
         if caller is None:
             raise Unauthorized()
         request.state.device_id = device_id

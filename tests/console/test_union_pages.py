@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from backend.console import tables, union_labour, union_scope
+from backend.console import tables, union_labour
 from backend.core import clock
 from backend.dashboards.rollups import rebuild_all
 from backend.models import AuditEvent
@@ -307,21 +307,3 @@ async def test_another_unions_unit_is_the_404_page_everywhere(client, city, path
     assert (await client.get(path, params={"unit": str(city.union_y.id)})).status_code == 200
     other = await client.get(path, params={"unit": str(city.grassroots_x.id)})
     assert other.status_code == 404 and "text/html" in other.headers["content-type"]
-
-
-# A generic plan of a prepared statement, chosen after its fifth run, read a year of a city's
-# teams in 91 s instead of 0.16 (tests/dashboards/test_plan_mode.py).
-async def test_every_union_desk_page_asks_for_plans_for_its_values(client, city, monkeypatch):
-    asked = []
-    real = union_scope.plan_for_parameters
-
-    async def spy(session):
-        asked.append(session)
-        await real(session)
-
-    monkeypatch.setattr(union_scope, "plan_for_parameters", spy)
-    await sign_in(client, city.officer_x)
-    for path in ("/dashboard", "/commendations", "/labour", "/awareness"):
-        asked.clear()
-        assert (await client.get(path)).status_code == 200, path
-        assert asked, path

@@ -11,8 +11,9 @@ tests/console/test_union_pages.py).
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from backend.core.db import plan_for_parameters
 from backend.dashboards import report
 from backend.policy.subject import load_subject
 
@@ -37,3 +38,27 @@ async def test_the_report_is_generated_with_plans_for_its_period(session, world)
     assert await _mode(session) == "force_custom_plan"  # for this transaction only
     await session.rollback()
     assert await _mode(session) == "auto"
+
+
+async def test_a_session_without_a_transaction_is_left_as_it_is(app):
+    # The incident route's statements commit one by one: SET LOCAL there would only warn.
+    factory = getattr(app.state, "statement_session_factory", None)
+    if factory is None:
+        pytest.skip("statement sessions are PostgreSQL's, with prepared statements")
+    sent = []
+    engine = app.state.engine.sync_engine
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with factory() as session:
+            await plan_for_parameters(session)
+            assert sent == []
+            assert await _mode(session) == "auto"
+        async with app.state.session_factory() as session:
+            await plan_for_parameters(session)
+            assert await _mode(session) == "force_custom_plan"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
