@@ -1,5 +1,6 @@
-"""Every list and page a union officer, the city federation and an administrator open, at the
-documented scale: the first answer and the median of the next ``--runs``.
+"""Every list and page a union officer, the city federation and an administrator open, and a
+team leader's phone lists, at the documented scale: the first answer and the median of the
+next ``--runs``.
 
 Runs on the database ``bench_dashboard.py`` builds (10 M scans, 1 M incidents, 40,000 houses,
 2,000 teams): build it with that script first, then
@@ -104,7 +105,23 @@ API = (
     "/api/v1/teams",
     "/api/v1/union-units",
 )
-ROLES = {"fed": "city_union_officer", "district": "union_officer", "admin": "system_admin"}
+# A team leader's phone: its own team's lists and feeds (prepared plans: not a desk role).
+LEADER = (
+    "/api/v1/houses",
+    "/api/v1/incidents",
+    "/api/v1/incidents/changes",
+    "/api/v1/patrols",
+    "/api/v1/patrols/changes",
+    "/api/v1/scans",
+    "/api/v1/teams",
+    "/api/v1/sync/registry",
+)
+ROLES = {
+    "fed": "city_union_officer",
+    "district": "union_officer",
+    "admin": "system_admin",
+    "leader": "team_leader",
+}
 
 
 async def _admin(conn) -> uuid.UUID:
@@ -124,6 +141,36 @@ async def _admin(conn) -> uuid.UUID:
         now,
     )
     return admin
+
+
+async def _leader(conn) -> uuid.UUID:
+    """A team leader of the first team (made once): the phone's lists at the city's scale."""
+    phone_sealed, phone_index = sealed.seal(SECRET, "+84980000004")
+    found = await conn.fetchval("SELECT id FROM user_account WHERE phone_index = $1", phone_index)
+    if found is not None:
+        return found
+    leader, now = uuid.uuid4(), datetime.now(UTC)
+    team = await conn.fetchval("SELECT id FROM team ORDER BY code LIMIT 1")
+    await conn.execute(
+        "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
+        " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3,"
+        " 'Bench leader', 'x', 'team_leader', true, $4, $4, 1)",
+        leader,
+        phone_sealed,
+        phone_index,
+        now,
+    )
+    await conn.execute(
+        "INSERT INTO team_member (id, team_id, user_id, full_name, name_search, role, since,"
+        " created_at, updated_at, version) VALUES ($1, $2, $3, 'Bench leader', 'bench leader',"
+        " 'leader', $4, $5, $5, 1)",
+        uuid.uuid4(),
+        team,
+        leader,
+        now.date() - timedelta(days=400),
+        now,
+    )
+    return leader
 
 
 async def _console_cookie(conn, user_id: uuid.UUID) -> str:
@@ -180,8 +227,9 @@ async def _reports(client, url, users, units, runs: int, limit_ms: float) -> lis
             mark = "  <-- slow" if median >= limit_ms else ""
             if mark:
                 slow.append(f"{who} report {kind}")
+            label = f"POST report, {kind} {period}"
             print(
-                f"  {who:8} POST report ({kind} {period}){'':12}   first {times[0]:7.1f} ms"
+                f"  {who:8} {label:32} {'':>11}   first {times[0]:7.1f} ms"
                 f"   median {median:7.1f} ms   max {max(times):7.1f} ms{mark}",
                 flush=True,
             )
@@ -216,6 +264,7 @@ async def main() -> None:
     units = {"fed": city_unit, "district": district_unit}
     users = {"fed": fed, "district": district, "admin": await _admin(conn)}
     cookies = {who: await _console_cookie(conn, uid) for who, uid in users.items()}
+    users["leader"] = await _leader(conn)
     await conn.close()
     settings = Settings(
         environment="test", database_url=url, secret_key=SECRET, log_json=False, log_level="WARNING"
@@ -225,6 +274,7 @@ async def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     plan = [(who, path) for who in ("fed", "district") for path in (*CONSOLE["union"], *API)]
     plan += [("admin", path) for path in CONSOLE["admin"]]
+    plan += [("leader", path) for path in LEADER]
     print(f"bench city: {houses:,} houses, ~{scans:,} scans; {args.runs} runs after the first")
     slow = []
     transport = httpx.ASGITransport(app=app)
