@@ -124,52 +124,46 @@ ROLES = {
 }
 
 
-async def _admin(conn) -> uuid.UUID:
-    """A system administrator (made once)."""
-    phone_sealed, phone_index = sealed.seal(SECRET, "+84980000003")
+async def _account(conn, phone: str, name: str, role: str) -> tuple[uuid.UUID, bool]:
+    """The bench's account of this phone, made once: (its id, whether it was made now)."""
+    phone_sealed, phone_index = sealed.seal(SECRET, phone)
     found = await conn.fetchval("SELECT id FROM user_account WHERE phone_index = $1", phone_index)
     if found is not None:
-        return found
-    admin, now = uuid.uuid4(), datetime.now(UTC)
+        return found, False
+    account = uuid.uuid4()
     await conn.execute(
         "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
-        " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3,"
-        " 'Bench admin', 'x', 'system_admin', true, $4, $4, 1)",
-        admin,
+        " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'x', $5,"
+        " true, $6, $6, 1)",
+        account,
         phone_sealed,
         phone_index,
-        now,
+        name,
+        role,
+        datetime.now(UTC),
     )
-    return admin
+    return account, True
+
+
+async def _admin(conn) -> uuid.UUID:
+    """A system administrator."""
+    return (await _account(conn, "+84980000003", "Bench admin", "system_admin"))[0]
 
 
 async def _leader(conn) -> uuid.UUID:
-    """A team leader of the first team (made once): the phone's lists at the city's scale."""
-    phone_sealed, phone_index = sealed.seal(SECRET, "+84980000004")
-    found = await conn.fetchval("SELECT id FROM user_account WHERE phone_index = $1", phone_index)
-    if found is not None:
-        return found
-    leader, now = uuid.uuid4(), datetime.now(UTC)
-    team = await conn.fetchval("SELECT id FROM team ORDER BY code LIMIT 1")
-    await conn.execute(
-        "INSERT INTO user_account (id, phone_sealed, phone_index, full_name, password_hash,"
-        " role, is_active, created_at, updated_at, version) VALUES ($1, $2, $3,"
-        " 'Bench leader', 'x', 'team_leader', true, $4, $4, 1)",
-        leader,
-        phone_sealed,
-        phone_index,
-        now,
-    )
-    await conn.execute(
-        "INSERT INTO team_member (id, team_id, user_id, full_name, name_search, role, since,"
-        " created_at, updated_at, version) VALUES ($1, $2, $3, 'Bench leader', 'bench leader',"
-        " 'leader', $4, $5, $5, 1)",
-        uuid.uuid4(),
-        team,
-        leader,
-        now.date() - timedelta(days=400),
-        now,
-    )
+    """A team leader of the first team: the phone's lists at the city's scale."""
+    leader, made = await _account(conn, "+84980000004", "Bench leader", "team_leader")
+    if made:
+        now = datetime.now(UTC)
+        await conn.execute(
+            "INSERT INTO team_member (id, team_id, user_id, full_name, name_search, role,"
+            " since, created_at, updated_at, version) SELECT $1, id, $2, 'Bench leader',"
+            " 'bench leader', 'leader', $3, $4, $4, 1 FROM team ORDER BY code LIMIT 1",
+            uuid.uuid4(),
+            leader,
+            now.date() - timedelta(days=400),
+            now,
+        )
     return leader
 
 
