@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.db import SessionDep, plan_for_parameters
+from backend.core.db import SessionDep
 from backend.core.errors import Invalid
 from backend.core.messages import pick_language
 from backend.core.pagination import Page, page_of, stamp
@@ -20,16 +20,9 @@ from backend.policy import Subject
 from backend.policy.dashboards import KINDS, Scope, resolve_scope
 from backend.policy.deps import allowed
 
-
-async def _plan_for_parameters(session: SessionDep) -> None:
-    await plan_for_parameters(session)  # period and scope ranges: see backend/core/db.py
-
-
-router = GuardedRouter(
-    prefix="/api/v1/dashboards",
-    tags=["dashboards"],
-    dependencies=[Depends(_plan_for_parameters)],
-)
+# Its readers are all desk roles, whose requests are planned for their values (periods and
+# scope ranges: backend/policy/roles.DESK_ROLES).
+router = GuardedRouter(prefix="/api/v1/dashboards", tags=["dashboards"])
 Reader = Annotated[Subject, allowed("dashboard.read")]
 MapReader = Annotated[Subject, allowed("map.read")]
 ScopeParam = Annotated[

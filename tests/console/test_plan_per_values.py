@@ -61,6 +61,8 @@ async def test_every_console_page_is_planned_for_its_values(client, city, asked,
         ("officer_x", "/api/v1/patrols/changes", True),
         ("police_a1", "/api/v1/incidents/queue", True),
         ("city_officer", "/api/v1/incidents", True),
+        ("officer_x", "/api/v1/dashboards/summary?scope=union:{union_x}", True),
+        ("police_a1", "/api/v1/dashboards/summary?scope=admin:{ward_a}", True),
         ("leader_a", "/api/v1/patrols/changes", False),
         ("leader_a", "/api/v1/incidents", False),
         ("member_a", "/api/v1/scans", False),
@@ -69,6 +71,7 @@ async def test_every_console_page_is_planned_for_its_values(client, city, asked,
 async def test_the_api_plans_per_values_for_desks_only(
     client, app, city, asked, who, path, planned
 ):
+    path = path.format(union_x=city.union_x.id, ward_a=city.ward_a.id)
     response = await client.get(path, headers=auth(app, getattr(city, who)))
     assert response.status_code == 200, response.text
     assert bool(asked) is planned
