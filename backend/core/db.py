@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
 
 from backend.core.config import Settings
@@ -302,18 +303,37 @@ async def pooled_driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     await greenlet_spawn(fairy.close)
 
 
+_PLAN_PER_VALUES = "plan_per_values"
+_SET_PLAN_PER_VALUES = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
 async def plan_for_parameters(session: AsyncSession) -> None:
-    """Make PostgreSQL plan this transaction's statements for their actual parameters.
+    """Make PostgreSQL plan this session's statements for their actual parameters.
 
     Why: asyncpg prepares every statement, and after five runs PostgreSQL may switch to one
     generic plan for all parameter values. For a dashboard's period and scope ranges that plan
     was up to five times slower (a week series of the city: 157 ms instead of 29); planning
-    each run costs about a millisecond. No-op on SQLite, and for a session whose statements
-    commit one by one (``get_statement_session``): it has no transaction to set it in.
+    each run costs about a millisecond. The setting is local to a transaction (nothing leaks
+    to the pooled connection's next user), so it is set again in every later transaction of
+    the session (``_plan_again``): a desk request that commits and reads on keeps it. No-op on
+    SQLite, and for a session whose statements commit one by one (``get_statement_session``):
+    it has no transaction to set it in.
     """
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return
     if (session.bind or bind).get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
-    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if session.info.get(_PLAN_PER_VALUES):
+        return
+    if session.in_transaction():
+        await session.execute(text(_SET_PLAN_PER_VALUES))
+    # Set after that statement (which may have begun the transaction): one SET per transaction.
+    session.info[_PLAN_PER_VALUES] = True
+
+
+# Once for every session (as the journal's listener): a flag in the session's info says which.
+@event.listens_for(Session, "after_begin")
+def _plan_again(session: Session, _transaction, connection) -> None:
+    if session.info.get(_PLAN_PER_VALUES):
+        connection.exec_driver_sql(_SET_PLAN_PER_VALUES)

@@ -35,9 +35,42 @@ async def test_the_report_is_generated_with_plans_for_its_period(session, world)
         first=date(2026, 1, 1),
         last=date(2026, 12, 31),
     )
-    assert await _mode(session) == "force_custom_plan"  # for this transaction only
+    assert await _mode(session) == "force_custom_plan"
     await session.rollback()
-    assert await _mode(session) == "auto"
+    # The session's later transactions too (a request that commits and reads on keeps it).
+    assert await _mode(session) == "force_custom_plan"
+
+
+async def test_plans_per_values_last_the_session_and_leave_with_it(app):
+    if app.state.engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    engine = app.state.engine
+    async with app.state.session_factory() as session:
+        await plan_for_parameters(session)
+        await plan_for_parameters(session)  # asked twice (page and caller): set once
+        assert await _mode(session) == "force_custom_plan"
+        await session.commit()
+        assert await _mode(session) == "force_custom_plan"
+        await session.rollback()
+        assert await _mode(session) == "force_custom_plan"
+        raw = await session.connection()
+        pid = await raw.scalar(text("SELECT pg_backend_pid()"))
+    # SET LOCAL: the pooled connection's next user plans as it likes (that connection found
+    # among the idle ones by its server process id).
+    idle = [await engine.connect() for _ in range(engine.pool.checkedin())]
+    try:
+        modes = {
+            await c.scalar(text("SELECT pg_backend_pid()")): await c.scalar(
+                text("SHOW plan_cache_mode")
+            )
+            for c in idle
+        }
+    finally:
+        for c in idle:
+            await c.close()
+    assert modes[pid] == "auto"
+    async with app.state.session_factory() as other:
+        assert await _mode(other) == "auto"
 
 
 async def test_a_session_without_a_transaction_is_left_as_it_is(app):
