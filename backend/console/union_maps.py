@@ -6,6 +6,7 @@ encloses its boarding houses (eight extreme points found by one GROUP BY, cheap 
 houses); the counts come from the rollups, never from the raw incidents.
 """
 
+from collections import defaultdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,9 +17,9 @@ from backend.console import union_scope
 from backend.console.maps import _bbox
 from backend.console.web import ConsoleRoute, CurrentConsole
 from backend.core.db import SessionDep
-from backend.dashboards.maps import band
+from backend.dashboards.maps import band, ward_counts
 from backend.models import AdminUnit, BoardingHouse, Site, UnionUnit, utcnow
-from backend.models.rollup import RollupCell, RollupHouseLast, RollupIncidentDay
+from backend.models.rollup import RollupCell, RollupHouseLast
 from backend.policy.dashboards import cells_in, houses_where
 from backend.policy.registry import house_rule, site_rule
 from backend.policy.scopes import under
@@ -51,20 +52,10 @@ async def wards(request: Request, session: SessionDep, console: CurrentConsole):
     """Wards of the picked unit's incidents, each with its count in the picked period."""
     union_scope.union_desk(console)
     pk = await union_scope.pick(request, session, console)
-    r, c = RollupIncidentDay, RollupCell
-    counts = dict(
-        (
-            await session.execute(
-                select(c.admin_unit_id, func.sum(r.n))
-                .join(c, c.id == r.cell_id)
-                .where(
-                    r.day.between(pk.period.first, pk.period.last),
-                    r.cell_id.in_(cells_in(console.subject, pk.scope)),
-                )
-                .group_by(c.admin_unit_id)
-            )
-        ).all()
-    )
+    cells = RollupCell.id.in_(cells_in(console.subject, pk.scope))
+    counts: dict = defaultdict(int)
+    for (unit, _severity), n in (await ward_counts(session, cells=cells, period=pk.period)).items():
+        counts[unit] += n
     h = BoardingHouse
     x, y = h.lon, h.lat
     shapes = await session.execute(

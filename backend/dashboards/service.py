@@ -88,7 +88,7 @@ async def incident_figures(
     Whole months are read from the month margins, the days at a period's edges from the day
     rollup; both are a few rows per cell."""
     cells = cells_in(subject, scope)
-    months, edges = _whole_months(period)
+    months, edges = whole_months(period)
     by: dict[str, dict] = {d: defaultdict(int) for d in ("category", "severity", "status", "day")}
     protected = 0
     times: dict[str, list] = {"ack": [], "resolve": []}
@@ -235,7 +235,7 @@ async def team_figures(
     Totals come from team × month for whole months (team × day at the edges); the weekly
     trend is ``team_week_series``."""
     teams = teams_in(subject, scope)
-    months, edges = _whole_months(period)
+    months, edges = whole_months(period)
     cols = TEAM_COUNTS
     d, m = RollupTeamDay, RollupTeamMonth
     parts = []
@@ -290,7 +290,7 @@ async def team_figures(
     )
 
 
-def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+def whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
     """Months wholly inside the period, and the (first, last) day spans left at its edges."""
     months, edges = [], []
     cursor = period.first
@@ -308,11 +308,11 @@ def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
 def coverage_masks(period: Period) -> tuple[dict[int, int], list[tuple[date, int]]]:
     """The period as the rollups' bit masks: per year, its whole months (bit m-1 for month m);
     per partial month at an edge, its days (bit d-1 for day d)."""
-    months, edges = _whole_months(period)
+    months, edges = whole_months(period)
     years: dict[int, int] = defaultdict(int)
     for month in months:
         years[month.year] |= 1 << (month.month - 1)
-    # An edge span lies within one month (see _whole_months): days a..b are bits a-1..b-1.
+    # An edge span lies within one month (see whole_months): days a..b are bits a-1..b-1.
     days = [(a.replace(day=1), (1 << b.day) - (1 << (a.day - 1))) for a, b in edges]
     return dict(years), days
 

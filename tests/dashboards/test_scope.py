@@ -112,6 +112,38 @@ async def test_map_zoomed_out_counts_per_ward(client, app, world):
     assert {f["properties"]["admin_unit_id"] for f in d2["features"]} == {str(world.w2.id)}
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "w1", "w2"),
+    [
+        # Days of September (day rollup) and the whole of October (month margins): I6 is W2's.
+        ("2026-09-15", "2026-10-31", {"1": 1, "2": 1, "3": 1, "4": 1}, {"2": 1, "4": 1}),
+        # Both ends inside October: I1 (10th) and I2 (15th) only; W2's I3 is on the 21st.
+        ("2026-10-09", "2026-10-20", {"1": 1, "3": 1}, None),
+        # An edge, a whole month, an edge.
+        ("2026-09-20", "2026-11-05", {"1": 1, "2": 1, "3": 1, "4": 1}, {"2": 1, "4": 1}),
+    ],
+)
+async def test_ward_counts_from_months_and_edge_days(client, app, world, first, last, w1, w2):
+    body = (
+        await _get(
+            client,
+            app,
+            world.city_officer,
+            "map/incidents",
+            bbox=WHOLE_CITY,
+            zoom=10,
+            **{"from": first, "to": last},
+        )
+    ).json()
+    found = {f["properties"]["admin_unit_id"]: f["properties"] for f in body["features"]}
+    assert found[str(world.w1.id)]["by_severity"] == w1
+    assert found[str(world.w1.id)]["count"] == sum(w1.values())
+    if w2 is None:
+        assert str(world.w2.id) not in found
+    else:
+        assert found[str(world.w2.id)]["by_severity"] == w2
+
+
 async def test_house_layer_colours_and_scope(client, app, world):
     body = (await _get(client, app, world.officer_d2, "map/houses", bbox=WHOLE_CITY)).json()
     codes = {f["properties"]["code"] for f in body["features"]}
