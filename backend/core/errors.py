@@ -91,6 +91,11 @@ UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P01", "57P02", "57P03")
 # SQLite says so in words: another connection holds the lock beyond busy_timeout.
 UNAVAILABLE_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 RETRY_AFTER_SECONDS = 5
+# 57014 query_canceled: PostgreSQL stopped the statement, at a statement_timeout the operator set
+# on the role or database (see the README's Production) or by an administrator's
+# pg_cancel_backend. The request took too long: not a bug, and it may pass when the server is
+# less busy.
+CANCELLED_SQLSTATE = "57014"
 
 
 def _causes(exc: BaseException):
@@ -102,6 +107,15 @@ def _causes(exc: BaseException):
         if isinstance(current, sa_exc.DBAPIError) and current.orig is not None:
             yield current.orig
         current = current.__cause__ or current.__context__
+
+
+def statement_cancelled(exc: BaseException) -> bool:
+    """Whether PostgreSQL stopped the statement (a statement timeout or a cancel): a 503."""
+    for cause in _causes(exc):
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if sqlstate == CANCELLED_SQLSTATE:
+            return True
+    return False
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -235,6 +249,14 @@ def install_error_handlers(app: FastAPI) -> None:
             "0x00" in str(orig) or type(orig).__name__ == "CharacterNotInRepertoireError"
         ):
             return problem(request, status=422, code="nul_character")
+        if statement_cancelled(exc):
+            log.warning("statement stopped by the database: %s: %s", type(exc).__name__, exc)
+            return problem(
+                request,
+                status=503,
+                code="database_timeout",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         if not database_unavailable(exc):
             raise exc  # a real bug: the generic handler logs it and answers 500
         log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
@@ -247,6 +269,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for cls in (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError):
         app.add_exception_handler(cls, _database)
+    engine = getattr(app.state, "engine", None)
+    if engine is not None and engine.dialect.name == "postgresql":
+        # Statements sent straight to asyncpg (the caller's read, the journal's write) raise
+        # the driver's own errors, unwrapped: classified the same way (a timeout is a 503).
+        from asyncpg import PostgresError
+
+        app.add_exception_handler(PostgresError, _database)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -62,6 +62,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Hệ thống tạm thời không sẵn sàng, vui lòng thử lại sau",
         "Temporarily unavailable, try again later",
     ),
+    "database_timeout": (
+        "Yêu cầu xử lý quá lâu nên đã bị dừng, vui lòng thử lại sau",
+        "The request took too long and was stopped, try again later",
+    ),
     "server_busy": (
         "Máy chủ đang bận xử lý nhiều lượt đăng nhập, vui lòng thử lại sau ít giây",
         "The server is busy with many sign-ins, try again in a few seconds",

@@ -12,8 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.core.db import make_session_factory
-from backend.core.errors import database_unavailable
+from backend.core.db import SessionDep, make_session_factory, session_driver_connection
+from backend.core.errors import database_unavailable, statement_cancelled
 from backend.main import create_app
 from backend.models import User
 from tests.conftest import TEST_SECRET
@@ -120,12 +120,45 @@ async def test_a_real_bug_still_answers_500(app, client, session):
     assert r.status_code == 500 and r.json()["code"] == "internal_error"
 
 
+async def test_a_statement_the_database_stopped_answers_503(app, settings):
+    # A statement_timeout the operator set on the role (here set for the one transaction) cuts
+    # a slow statement: 503 database_timeout with Retry-After, not a 500, through SQLAlchemy
+    # and through a statement sent straight to the driver.
+    if app.state.engine.dialect.name != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+
+    async def slow(session: SessionDep):
+        await session.execute(text("SET LOCAL statement_timeout = '50ms'"))
+        await session.execute(text("SELECT pg_sleep(5)"))
+
+    async def slow_raw(session: SessionDep):
+        await session.execute(text("SET LOCAL statement_timeout = '50ms'"))  # begins it
+        async with session_driver_connection(session) as raw:
+            await raw.fetchval("SELECT pg_sleep(5)")
+
+    app.add_api_route("/test/slow", slow)
+    app.add_api_route("/test/slow-raw", slow_raw)
+    async with _client(app) as c:
+        for path in ("/test/slow", "/test/slow-raw"):
+            r = await c.get(path)
+            assert r.status_code == 503, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["code"] == "database_timeout"
+            assert int(r.headers["retry-after"]) > 0
+            vi = await c.get(path, headers={"Accept-Language": "vi"})
+            assert vi.json()["title"].startswith("Yêu cầu xử lý quá lâu")
+
+
 def test_classifier_reads_sqlstates_through_the_wrapping():
     assert database_unavailable(_driver_error("too_many_clients"))
     assert database_unavailable(sa_exc.TimeoutError("QueuePool limit"))
     assert not database_unavailable(
         sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key value"))
     )
+    cancelled = pg.QueryCanceledError("canceling statement due to statement timeout")
+    assert statement_cancelled(sa_exc.OperationalError("SELECT 1", {}, cancelled))
+    assert statement_cancelled(cancelled)
+    assert not statement_cancelled(_driver_error("too_many_clients"))
 
 
 def _plan(w):
