@@ -33,6 +33,20 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "forbidden": ("Bạn không có quyền thực hiện thao tác này", "You may not do this"),
     "error": ("Không thực hiện được", "Could not do that"),
+    "database_unavailable": (
+        "Hệ thống tạm thời không sẵn sàng. Vui lòng thử lại sau ít giây.",
+        "The system is unavailable for a moment. Try again in a few seconds.",
+    ),
+    "database_timeout": (
+        "Yêu cầu xử lý quá lâu nên đã bị dừng. Vui lòng thử lại sau, hoặc chọn khoảng thời gian "
+        "ngắn hơn.",
+        "The request took too long and was stopped. Try again later, or pick a shorter period.",
+    ),
+    "internal_error": (
+        "Đã xảy ra lỗi. Lỗi đã được ghi lại; nếu lặp lại, hãy báo quản trị viên kèm mã bên dưới.",
+        "Something went wrong. It was logged; if it happens again, tell an administrator the "
+        "code below.",
+    ),
     "home": ("Trang chính", "Home"),
     "language": ("English", "Tiếng Việt"),
     "queue": ("Hàng chờ xử lý", "Queue"),

@@ -14,11 +14,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.console import i18n
 from backend.console.sessions import ConsoleSession, csrf_ok, csrf_token, resolve
 from backend.core.db import SessionDep, plan_for_parameters
-from backend.core.errors import DomainError, Forbidden, NotFound
+from backend.core.errors import (
+    RETRY_AFTER_SECONDS,
+    DomainError,
+    Forbidden,
+    NotFound,
+    database_unavailable,
+    statement_cancelled,
+)
+from backend.core.logging import current_request_id
+from backend.core.logging import log as http_log
 from backend.policy import Subject, load_subject
 
 HERE = Path(__file__).parent
@@ -176,6 +186,30 @@ def error_page(request: Request, status: int, message_key: str, detail: str = ""
     return render(request, template, {"message_key": message_key, "detail": detail}, status=status)
 
 
+def failure_page(request: Request, exc: Exception) -> Response:
+    """The page for what the route did not expect: 503 when the database is away, saturated or
+    stopped the statement, else 500 (logged with its traceback), both with the request's id.
+
+    An officer's browser showed the API's problem JSON for these; the page says it in words
+    and where to go. Starlette's own HTTP errors (a body that cannot be read) keep their status.
+    """
+    if isinstance(exc, StarletteHTTPException):
+        raise exc
+    rid = (current_request_id() or "")[:12]
+    code = None
+    if statement_cancelled(exc):
+        code = "database_timeout"
+    elif database_unavailable(exc):
+        code = "database_unavailable"
+    if code is not None:  # as the API answers them (backend/core/errors.py), as a page
+        http_log.warning("%s: %s: %s", code, type(exc).__name__, exc)
+        response = error_page(request, 503, code, f"{code} · {rid}")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    http_log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return error_page(request, 500, "internal_error", f"internal_error · {rid}")
+
+
 async def _check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
@@ -210,6 +244,8 @@ class ConsoleRoute(APIRoute):
                 response = error_page(request, 422, "error", "validation_error")
             except DomainError as exc:
                 response = error_page(request, exc.status, "error", exc.code)
+            except Exception as exc:
+                response = failure_page(request, exc)
             security_headers(response, request)
             return response
 
