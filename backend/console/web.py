@@ -24,8 +24,7 @@ from backend.core.errors import (
     DomainError,
     Forbidden,
     NotFound,
-    database_unavailable,
-    statement_cancelled,
+    database_failure,
 )
 from backend.core.logging import current_request_id
 from backend.core.logging import log as http_log
@@ -196,11 +195,7 @@ def failure_page(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StarletteHTTPException):
         raise exc
     rid = (current_request_id() or "")[:12]
-    code = None
-    if statement_cancelled(exc):
-        code = "database_timeout"
-    elif database_unavailable(exc):
-        code = "database_unavailable"
+    code = database_failure(exc)
     if code is not None:  # as the API answers them (backend/core/errors.py), as a page
         http_log.warning("%s: %s: %s", code, type(exc).__name__, exc)
         response = error_page(request, 503, code, f"{code} · {rid}")

@@ -144,6 +144,16 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def database_failure(exc: BaseException) -> str | None:
+    """The 503 code of a database failure that is neither the request's fault nor a bug
+    (``database_timeout``, ``database_unavailable``), or None."""
+    if statement_cancelled(exc):
+        return "database_timeout"
+    if database_unavailable(exc):
+        return "database_unavailable"
+    return None
+
+
 def problem(
     request: Request,
     *,
@@ -249,22 +259,12 @@ def install_error_handlers(app: FastAPI) -> None:
             "0x00" in str(orig) or type(orig).__name__ == "CharacterNotInRepertoireError"
         ):
             return problem(request, status=422, code="nul_character")
-        if statement_cancelled(exc):
-            log.warning("statement stopped by the database: %s: %s", type(exc).__name__, exc)
-            return problem(
-                request,
-                status=503,
-                code="database_timeout",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        if not database_unavailable(exc):
+        code = database_failure(exc)
+        if code is None:
             raise exc  # a real bug: the generic handler logs it and answers 500
-        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        log.warning("%s: %s: %s", code, type(exc).__name__, exc)
         return problem(
-            request,
-            status=503,
-            code="database_unavailable",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            request, status=503, code=code, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
         )
 
     for cls in (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError):
