@@ -92,7 +92,7 @@ UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P01", "57P02", "57P03")
 UNAVAILABLE_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 RETRY_AFTER_SECONDS = 5
 # 57014 query_canceled: PostgreSQL stopped the statement, at a statement_timeout the operator set
-# on the role or database (see the README's Production) or by an administrator's
+# on the role or database (see the README's Hardening) or by an administrator's
 # pg_cancel_backend. The request took too long: not a bug, and it may pass when the server is
 # less busy.
 CANCELLED_SQLSTATE = "57014"
